@@ -89,9 +89,7 @@ export class InvalidArgumentError extends BootstrapError {
     readonly violations: readonly FieldViolation[],
     readonly reason: 'INVALID_ARGUMENT' | 'INVALID_CURSOR' = 'INVALID_ARGUMENT',
   ) {
-    super(
-      `invalid request: ${violations.map((v) => `${v.field}: ${v.description}`).join('; ')}`,
-    );
+    super(`invalid request: ${violations.map((v) => `${v.field}: ${v.description}`).join('; ')}`);
     this.name = 'InvalidArgumentError';
   }
   metadata(): Record<string, string> {
@@ -135,7 +133,8 @@ export class SlotRejectedError extends BootstrapError {
 /** No capacity now; retry after `retryDelayMs` and resume from the cursor. */
 export class ResourceExhaustedError extends BootstrapError {
   constructor(
-    readonly reason: 'TOO_MANY_BOOTSTRAPS' | 'MEMORY_PRESSURE' | 'RATE_LIMITED' | 'SUBSCRIBER_TOO_SLOW',
+    readonly reason:
+      'TOO_MANY_BOOTSTRAPS' | 'MEMORY_PRESSURE' | 'RATE_LIMITED' | 'SUBSCRIBER_TOO_SLOW',
     readonly retryDelayMs: number,
     message: string,
     /** Quota subject for QuotaFailure, e.g. "sessions" or "ip:127.0.0.1". */

@@ -33,6 +33,7 @@ export {
 } from './errors';
 export type { ErrorReason, FieldViolation } from './errors';
 export { StateDigest, createStateDigest, DIGEST_LANES_BYTES, DIGEST_BYTES } from './digest';
+export type { KeyValueEntry } from './digest';
 export {
   applyChanges,
   changeValue,

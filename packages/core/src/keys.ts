@@ -15,7 +15,8 @@ export function compareKeys(a: Uint8Array, b: Uint8Array): number {
 /** Returns why `key` is not an acceptable key, or undefined when it is. */
 export function keyProblem(key: Uint8Array): string | undefined {
   if (key.length === 0) return 'key must not be empty';
-  if (key.length > MAX_KEY_BYTES) return `key is ${key.length} bytes, the limit is ${MAX_KEY_BYTES}`;
+  if (key.length > MAX_KEY_BYTES)
+    return `key is ${key.length} bytes, the limit is ${MAX_KEY_BYTES}`;
   return undefined;
 }
 
