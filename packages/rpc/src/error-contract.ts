@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, status, type ServerErrorResponse } from '@grpc/grpc-js';
 import { BootstrapError, ERROR_DOMAIN, type ErrorReason } from '@massa-bootstrap/core';
-import {
-  encodeStatusDetails,
-  packDetail,
-  packErrorInfo,
-  type DetailKind,
-} from './error-details';
+import { encodeStatusDetails, packDetail, packErrorInfo, type DetailKind } from './error-details';
 
 /** Trailer carrying the encoded google.rpc.Status (the gRPC rich error model). */
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
@@ -25,7 +20,10 @@ export interface ErrorContractEntry {
  * without a row a compile error.
  */
 export const ERROR_CONTRACT = {
-  SLOT_TOO_OLD: { code: status.FAILED_PRECONDITION, details: ['SlotTooOld', 'PreconditionFailure'] },
+  SLOT_TOO_OLD: {
+    code: status.FAILED_PRECONDITION,
+    details: ['SlotTooOld', 'PreconditionFailure'],
+  },
   SLOT_IN_FUTURE: { code: status.OUT_OF_RANGE, details: ['SlotInFuture'] },
   INVALID_CURSOR: { code: status.INVALID_ARGUMENT, details: ['BadRequest'] },
   INVALID_ARGUMENT: { code: status.INVALID_ARGUMENT, details: ['BadRequest'] },
@@ -133,7 +131,11 @@ export interface ErrorEndableCall {
  * Does nothing (and logs nothing) when the call is already cancelled, destroyed or ended.
  * Returns true when a status was sent.
  */
-export function sendStreamError(call: ErrorEndableCall, err: unknown, logger?: ErrorLogger): boolean {
+export function sendStreamError(
+  call: ErrorEndableCall,
+  err: unknown,
+  logger?: ErrorLogger,
+): boolean {
   if (call.cancelled || call.destroyed || call.writableEnded) return false;
   call.emit('error', toStatus(err, logger));
   return true;

@@ -119,11 +119,15 @@ export function packDetail(kind: DetailKind, err: BootstrapError): Any | undefin
         DETAIL_TYPE_NAMES.BadRequest,
         BadRequest,
         BadRequest.fromPartial({
-          fieldViolations: err.violations.map((v) => ({ field: v.field, description: v.description })),
+          fieldViolations: err.violations.map((v) => ({
+            field: v.field,
+            description: v.description,
+          })),
         }),
       );
     case 'RetryInfo':
-      if (!(err instanceof ResourceExhaustedError || err instanceof UnavailableError)) return undefined;
+      if (!(err instanceof ResourceExhaustedError || err instanceof UnavailableError))
+        return undefined;
       return packAny(DETAIL_TYPE_NAMES.RetryInfo, RetryInfo, {
         retryDelay: durationFromMs(err.retryDelayMs),
       });

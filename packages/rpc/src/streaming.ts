@@ -82,11 +82,18 @@ export function writeWithBackpressure<T>(
  * Binds `server` to `address` (e.g. '0.0.0.0:50051' or '127.0.0.1:0') and resolves with the
  * bound port. grpc-js starts serving on bind; `server.start()` is deprecated and never needed.
  */
-export function bindServer(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
+export function bindServer(
+  server: Server,
+  address: string,
+  credentials: ServerCredentials,
+): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (err, port) => {
-      if (err) reject(new Error(`cannot bind gRPC server to ${address}: ${err.message}`, { cause: err }));
-      else resolve(port);
+      if (err) {
+        reject(new Error(`cannot bind gRPC server to ${address}: ${err.message}`, { cause: err }));
+      } else {
+        resolve(port);
+      }
     });
   });
 }

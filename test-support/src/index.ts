@@ -1,0 +1,18 @@
+/**
+ * Test helpers shared by every package's tests: temp dirs, a real grpc-js server on
+ * 127.0.0.1:0, and stream collection. Never imported by production code.
+ */
+export { makeTempDir } from './temp-dir';
+export type { TempDir } from './temp-dir';
+export { closeClient, collectStream, startGrpcServer } from './grpc';
+export type { CollectedStream, StartedServer } from './grpc';
+export { startFakeGateway, asTestGateway } from './fake-gateway';
+export type { FakeGatewayHandlers, TestGateway } from './fake-gateway';
+export { startProxyGateway, flipOneValueByte } from './proxy-gateway';
+export type { ProxyGateway, ProxyHooks } from './proxy-gateway';
+export { StateWorkload } from './state-workload';
+export type { SlotMix, StateWorkloadOptions } from './state-workload';
+export { BootstrapAssembler, replayState, stateDifference } from './bootstrap-assembler';
+export { freePorts, isProcessAlive, parseJsonLine, runProcess } from './processes';
+export type { OutputLine, ProcessExit, RunningProcess } from './processes';
+export { FAST_RECONNECT, waitForServing } from './health';
