@@ -53,41 +53,58 @@ export class BootstrapAssembler {
   apply(part: BootstrapPart): void {
     const slot = part.slot;
     const cursor = part.cursor;
-    if (slot === undefined || cursor?.slot === undefined) throw new Error(`part ${this.parts} has no slot or cursor`);
-    if (compareSlots(cursor.slot, slot) !== 0) throw new Error(`part ${this.parts}: cursor slot differs from the part slot`);
+    if (slot === undefined || cursor?.slot === undefined)
+      throw new Error(`part ${this.parts} has no slot or cursor`);
+    if (compareSlots(cursor.slot, slot) !== 0)
+      throw new Error(`part ${this.parts}: cursor slot differs from the part slot`);
     const previous = this.cursor;
     if (previous?.slot !== undefined && compareSlots(slot, previous.slot) < 0) {
-      throw new Error(`part ${this.parts}: slot ${formatSlot(slot)} goes back from ${formatSlot(previous.slot)}`);
+      throw new Error(
+        `part ${this.parts}: slot ${formatSlot(slot)} goes back from ${formatSlot(previous.slot)}`,
+      );
     }
     let changeSlot = previous?.slot;
     for (const changes of part.changes) {
-      if (changes.slot === undefined) throw new Error(`part ${this.parts}: SlotChanges without slot`);
+      if (changes.slot === undefined)
+        throw new Error(`part ${this.parts}: SlotChanges without slot`);
       if (changeSlot !== undefined && compareSlots(changes.slot, changeSlot) <= 0) {
-        throw new Error(`part ${this.parts}: changes of ${formatSlot(changes.slot)} not after ${formatSlot(changeSlot)}`);
+        throw new Error(
+          `part ${this.parts}: changes of ${formatSlot(changes.slot)} not after ${formatSlot(changeSlot)}`,
+        );
       }
-      if (compareSlots(changes.slot, slot) > 0) throw new Error(`part ${this.parts}: changes after the part slot`);
+      if (compareSlots(changes.slot, slot) > 0)
+        throw new Error(`part ${this.parts}: changes after the part slot`);
       changeSlot = changes.slot;
       if (previous !== undefined && !previous.stateComplete) {
         for (const change of changes.changes) {
           if (compareKeys(change.key, previous.lastKey) > 0) {
-            throw new Error(`part ${this.parts}: change of ${change.key.toString()} above the cursor`);
+            throw new Error(
+              `part ${this.parts}: change of ${change.key.toString()} above the cursor`,
+            );
           }
         }
       }
       applyChanges(this.state, changes.changes, this.digest);
       this.changeSlots += 1;
     }
-    let lastKey: Buffer | undefined = previous && !previous.stateComplete ? previous.lastKey : undefined;
+    let lastKey: Buffer | undefined =
+      previous && !previous.stateComplete ? previous.lastKey : undefined;
     for (const entry of part.entries) {
       if (lastKey !== undefined && lastKey.length > 0 && compareKeys(entry.key, lastKey) <= 0) {
-        throw new Error(`part ${this.parts}: entry ${entry.key.toString()} not after ${lastKey.toString()}`);
+        throw new Error(
+          `part ${this.parts}: entry ${entry.key.toString()} not after ${lastKey.toString()}`,
+        );
       }
       lastKey = entry.key;
       this.digest.replace(entry.key, this.state.get(entry.key), entry.value);
       this.state.put(entry.key, entry.value);
       this.entries += 1;
     }
-    if (!cursor.stateComplete && part.entries.length > 0 && compareKeys(cursor.lastKey, lastKey as Buffer) !== 0) {
+    if (
+      !cursor.stateComplete &&
+      part.entries.length > 0 &&
+      compareKeys(cursor.lastKey, lastKey as Buffer) !== 0
+    ) {
       throw new Error(`part ${this.parts}: cursor.last_key is not the last entry`);
     }
     if (part.stateDigest.length > 0) {

@@ -1,5 +1,9 @@
 import { credentials, status, type ClientReadableStream } from '@grpc/grpc-js';
-import { HealthCheckResponse_ServingStatus, HealthClient, type HealthCheckResponse } from '@massa-bootstrap/proto';
+import {
+  HealthCheckResponse_ServingStatus,
+  HealthClient,
+  type HealthCheckResponse,
+} from '@massa-bootstrap/proto';
 
 /**
  * Channel options that make a client notice a server that just started (or restarted) within
@@ -27,7 +31,10 @@ export function waitForServing(target: string, timeoutMs: number, service = ''):
     const attempt = (): void => {
       client.waitForReady(deadline, (connectError) => {
         if (connectError) return fail(`${last}; ${connectError.message}`);
-        const call: ClientReadableStream<HealthCheckResponse> = client.watch({ service }, { deadline });
+        const call: ClientReadableStream<HealthCheckResponse> = client.watch(
+          { service },
+          { deadline },
+        );
         call.on('data', (response: HealthCheckResponse) => {
           last = HealthCheckResponse_ServingStatus[response.status] ?? String(response.status);
           if (response.status === HealthCheckResponse_ServingStatus.SERVING) {

@@ -16,3 +16,5 @@ export { BootstrapAssembler, replayState, stateDifference } from './bootstrap-as
 export { freePorts, isProcessAlive, parseJsonLine, runProcess } from './processes';
 export type { OutputLine, ProcessExit, RunningProcess } from './processes';
 export { FAST_RECONNECT, waitForServing } from './health';
+export { makeTestPki } from './test-pki';
+export type { TestPki } from './test-pki';

@@ -18,7 +18,8 @@ export async function freePorts(count: number): Promise<number[]> {
           server.once('error', reject);
           server.listen(0, '127.0.0.1', () => {
             const address = server.address();
-            if (address === null || typeof address === 'string') reject(new Error('no TCP address'));
+            if (address === null || typeof address === 'string')
+              reject(new Error('no TCP address'));
             else resolve(address.port);
           });
         }),
@@ -76,7 +77,11 @@ export function runProcess(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): RunningProcess {
-  const child = spawn(command, [...args], { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, [...args], {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: OutputLine[] = [];
   const waiters = new Set<() => void>();
   const streamsDone: Promise<void>[] = [];
@@ -130,14 +135,21 @@ export function runProcess(
         if (ended !== undefined) {
           clearTimeout(timer);
           waiters.delete(check);
-          reject(new Error(`process exited (${JSON.stringify(ended)}) before a matching line; last lines:\n${tail()}`));
+          reject(
+            new Error(
+              `process exited (${JSON.stringify(ended)}) before a matching line; last lines:\n${tail()}`,
+            ),
+          );
         }
       };
       waiters.add(check);
       check();
     });
 
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<ProcessExit> => {
+  const stop = async (
+    signal: NodeJS.Signals = 'SIGTERM',
+    timeoutMs = 15_000,
+  ): Promise<ProcessExit> => {
     if (ended === undefined) child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     const result = await exited;
