@@ -1102,10 +1102,13 @@ export const HistoryStoreService = {
   },
   /**
    * Streams slots for throughput; same rules as AppendFinalSlot, applied in order. The call
-   * ends with the first rejected slot (everything before it is committed). Several messages
-   * with the same slot are one slot sent in chunks: consecutive chunks of the newest slot are
-   * merged, so that a large genesis state arrives in bounded messages. The response is sent
-   * when the client half-closes, after every slot is durable.
+   * ends with the first rejected slot (everything before it is committed). Only the genesis may
+   * be sent in chunks: consecutive messages carrying the first slot of an empty store are one
+   * genesis state, sealed (made visible) when a message with another slot arrives or the client
+   * half-closes, so that a large initial state arrives in bounded messages; an unsealed genesis
+   * left by a crashed producer is wiped when a new one starts. Every other slot must arrive whole
+   * in one message (at most 64 MiB); repeating it is a replay. The response is sent when the
+   * client half-closes, after every slot is durable.
    */
   ingestFinalSlots: {
     path: "/massa.bootstrap.v1.HistoryStore/IngestFinalSlots" as const,
@@ -1191,10 +1194,13 @@ export interface HistoryStoreServer extends UntypedServiceImplementation {
   appendFinalSlot: handleUnaryCall<SlotChanges, AppendFinalSlotResponse>;
   /**
    * Streams slots for throughput; same rules as AppendFinalSlot, applied in order. The call
-   * ends with the first rejected slot (everything before it is committed). Several messages
-   * with the same slot are one slot sent in chunks: consecutive chunks of the newest slot are
-   * merged, so that a large genesis state arrives in bounded messages. The response is sent
-   * when the client half-closes, after every slot is durable.
+   * ends with the first rejected slot (everything before it is committed). Only the genesis may
+   * be sent in chunks: consecutive messages carrying the first slot of an empty store are one
+   * genesis state, sealed (made visible) when a message with another slot arrives or the client
+   * half-closes, so that a large initial state arrives in bounded messages; an unsealed genesis
+   * left by a crashed producer is wiped when a new one starts. Every other slot must arrive whole
+   * in one message (at most 64 MiB); repeating it is a replay. The response is sent when the
+   * client half-closes, after every slot is durable.
    */
   ingestFinalSlots: handleClientStreamingCall<SlotChanges, IngestFinalSlotsResponse>;
   /**
@@ -1251,10 +1257,13 @@ export interface HistoryStoreClient extends Client {
   ): ClientUnaryCall;
   /**
    * Streams slots for throughput; same rules as AppendFinalSlot, applied in order. The call
-   * ends with the first rejected slot (everything before it is committed). Several messages
-   * with the same slot are one slot sent in chunks: consecutive chunks of the newest slot are
-   * merged, so that a large genesis state arrives in bounded messages. The response is sent
-   * when the client half-closes, after every slot is durable.
+   * ends with the first rejected slot (everything before it is committed). Only the genesis may
+   * be sent in chunks: consecutive messages carrying the first slot of an empty store are one
+   * genesis state, sealed (made visible) when a message with another slot arrives or the client
+   * half-closes, so that a large initial state arrives in bounded messages; an unsealed genesis
+   * left by a crashed producer is wiped when a new one starts. Every other slot must arrive whole
+   * in one message (at most 64 MiB); repeating it is a replay. The response is sent when the
+   * client half-closes, after every slot is durable.
    */
   ingestFinalSlots(
     callback: (error: ServiceError | null, response: IngestFinalSlotsResponse) => void,

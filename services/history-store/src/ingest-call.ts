@@ -1,0 +1,201 @@
+/**
+ * IngestFinalSlots: a client stream of slots applied in order. Slots are pipelined into the
+ * writer (several may share one durable commit) with a bounded window: past MAX_PENDING_SLOTS
+ * or MAX_PENDING_BYTES not yet durable, the call stops reading (HTTP/2 flow control then holds
+ * the producer). The first refused slot ends the call with its error once the slots before it
+ * are durable; nothing after it is written. Consecutive messages carrying the first slot of an
+ * empty store are chunks of one genesis, sealed when another slot arrives or the client
+ * half-closes.
+ */
+import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
+import { UnavailableError, slotEquals, type Slot } from '@massa-bootstrap/core';
+import type { IngestFinalSlotsResponse, SlotChanges } from '@massa-bootstrap/proto';
+import { toStatus } from '@massa-bootstrap/rpc';
+import { logOutcome } from './call-kit';
+import { IngestSession, SkippedAfterFailureError, type Ingested } from './ingest/slot-writer';
+import { digestOfLanes } from './reads/lanes-digest';
+import { readStatus } from './reads/status';
+import type { ShutdownParticipant, StoreCore, StoreRuntime } from './store-core';
+
+/** Slots queued but not yet durable before the call stops reading. */
+export const MAX_PENDING_SLOTS = 64;
+/** Bytes of changes queued but not yet durable before the call stops reading. */
+export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+
+const METHOD = 'IngestFinalSlots';
+
+function changeBytes(message: SlotChanges): number {
+  let bytes = 0;
+  for (const change of message.changes) {
+    bytes += change.key.length + 16;
+    if (change.change?.$case === 'setValue') bytes += change.change.value.length;
+  }
+  return bytes;
+}
+
+/** One IngestFinalSlots call. */
+class IngestCall implements ShutdownParticipant {
+  private readonly session = new IngestSession();
+  private committed = 0;
+  private pendingSlots = 0;
+  private pendingBytes = 0;
+  private paused = false;
+  private firstSlot: Slot | undefined;
+  private genesisPhase = true;
+  private halfClosed = false;
+  private answered = false;
+
+  constructor(
+    private readonly runtime: StoreRuntime,
+    private readonly core: StoreCore,
+    private readonly call: ServerReadableStream<SlotChanges, IngestFinalSlotsResponse>,
+    private readonly callback: sendUnaryData<IngestFinalSlotsResponse>,
+  ) {}
+
+  start(): void {
+    this.runtime.ingestCalls.add(this);
+    this.call.on('data', (message: SlotChanges) => this.onMessage(message));
+    this.call.on('end', () => this.onHalfClose());
+    this.call.on('cancelled', () => this.abandon());
+    this.call.on('error', () => this.abandon());
+  }
+
+  shutdown(err: Error): void {
+    this.fail(err);
+  }
+
+  private onMessage(message: SlotChanges): void {
+    if (this.answered || this.session.failure !== undefined) return;
+    if (this.firstSlot === undefined) {
+      this.firstSlot = message.slot;
+    } else if (
+      this.genesisPhase &&
+      (message.slot === undefined || !slotEquals(message.slot, this.firstSlot))
+    ) {
+      // Leaving the run of same-slot messages: seal the genesis they formed, if they did.
+      this.genesisPhase = false;
+      this.track(this.core.writer.sealGenesis(this.session), 0);
+    }
+    this.track(this.core.writer.append(message, this.session), changeBytes(message));
+    if (this.pendingSlots >= MAX_PENDING_SLOTS || this.pendingBytes >= MAX_PENDING_BYTES) {
+      this.paused = true;
+      this.call.pause();
+    }
+  }
+
+  private onHalfClose(): void {
+    this.halfClosed = true;
+    if (this.genesisPhase && this.firstSlot !== undefined && this.session.failure === undefined) {
+      this.genesisPhase = false;
+      this.track(this.core.writer.sealGenesis(this.session), 0);
+    }
+    this.maybeAnswer();
+  }
+
+  private track(unit: Promise<Ingested | undefined>, bytes: number): void {
+    this.pendingSlots += 1;
+    this.pendingBytes += bytes;
+    unit.then(
+      (result) => {
+        if (result?.kind === 'appended' || (result?.kind === 'genesis' && result.sealed))
+          this.committed += 1;
+        this.settled(bytes);
+      },
+      (err: unknown) => {
+        if (!(err instanceof SkippedAfterFailureError)) this.fail(err);
+        this.settled(bytes);
+      },
+    );
+  }
+
+  private settled(bytes: number): void {
+    this.pendingSlots -= 1;
+    this.pendingBytes -= bytes;
+    if (
+      this.paused &&
+      this.session.failure === undefined &&
+      this.pendingSlots < MAX_PENDING_SLOTS / 2 &&
+      this.pendingBytes < MAX_PENDING_BYTES / 2
+    ) {
+      this.paused = false;
+      this.call.resume();
+    }
+    this.maybeAnswer();
+  }
+
+  private fail(err: unknown): void {
+    this.session.stop(err);
+    if (!this.paused) {
+      this.paused = true;
+      this.call.pause();
+    }
+    this.maybeAnswer();
+  }
+
+  /** Answers once every queued unit settled, after a half-close or a failure. */
+  private maybeAnswer(): void {
+    if (this.answered || this.pendingSlots > 0) return;
+    if (this.session.failure === undefined && !this.halfClosed) return;
+    this.answered = true;
+    this.session.alive = false;
+    this.runtime.ingestCalls.delete(this);
+    const failure = this.session.failure;
+    if (failure !== undefined) {
+      logOutcome(this.runtime.logger, METHOD, failure);
+      this.callback(toStatus(failure, this.runtime.logger));
+      return;
+    }
+    void this.respond();
+  }
+
+  private async respond(): Promise<void> {
+    try {
+      const status = readStatus(this.core.storage);
+      this.callback(null, {
+        slotsCommitted: this.committed,
+        newestSlot: status.newestSlot,
+        stateDigest: await digestOfLanes(status.lanes),
+      });
+    } catch (err) {
+      this.callback(toStatus(err, this.runtime.logger));
+    }
+  }
+
+  private abandon(): void {
+    // The client is gone: queued units still commit; an unsealed genesis stays unsealed and is
+    // wiped by the next genesis.
+    this.session.alive = false;
+    if (this.answered) return;
+    this.answered = true;
+    this.runtime.ingestCalls.delete(this);
+  }
+}
+
+/** The IngestFinalSlots handler. */
+export function ingestFinalSlots(
+  runtime: StoreRuntime,
+): (
+  call: ServerReadableStream<SlotChanges, IngestFinalSlotsResponse>,
+  callback: sendUnaryData<IngestFinalSlotsResponse>,
+) => void {
+  return (call, callback) => {
+    let core: StoreCore;
+    try {
+      core = runtime.core();
+    } catch (err) {
+      logOutcome(runtime.logger, METHOD, err);
+      callback(toStatus(err, runtime.logger));
+      return;
+    }
+    if (runtime.shutdownSignal.aborted) {
+      callback(
+        toStatus(
+          new UnavailableError('SHUTTING_DOWN', 1000, 'history-store is shutting down'),
+          runtime.logger,
+        ),
+      );
+      return;
+    }
+    new IngestCall(runtime, core, call, callback).start();
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The state key space on an LMDB database, keeping bytewise key order for every key the
+ * contract accepts (up to MAX_KEY_BYTES = 4096) although LMDB keys are limited to 4026 bytes
+ * (with 8 KiB pages).
+ *
+ * Layout: a key of at most SHORT_KEY_MAX bytes is stored as it is. A longer key lives in a
+ * *bucket* whose LMDB key is its first SHORT_KEY_MAX bytes followed by one 0x00 byte, and whose
+ * value lists the bucket's (suffix, value) pairs sorted by suffix:
+ *   repeat { u32 BE suffix length | suffix | u32 BE value length | value }.
+ * Order is preserved: every key sharing a bucket's prefix is longer than SHORT_KEY_MAX, so it
+ * sorts after the short key equal to the prefix and before any key that differs within the
+ * prefix, exactly like the bucket's LMDB key does. Buckets only exist for pathological keys
+ * (Massa keys are a few hundred bytes at most), so their read-modify-write cost is irrelevant.
+ */
+import type { Database, Transaction } from 'lmdb';
+import type { StoredEntry } from './history-storage';
+
+/** Longest key stored directly; a bucket key is one byte longer (<= 4026 with 8 KiB pages). */
+export const SHORT_KEY_MAX = 4000;
+
+interface BucketItem {
+  suffix: Buffer;
+  value: Buffer;
+}
+
+function bucketKeyOf(key: Uint8Array): Buffer {
+  const out = Buffer.alloc(SHORT_KEY_MAX + 1);
+  out.set(key.subarray(0, SHORT_KEY_MAX));
+  return out;
+}
+
+function isBucketKey(lmdbKey: Uint8Array): boolean {
+  return lmdbKey.length === SHORT_KEY_MAX + 1;
+}
+
+function decodeBucket(bytes: Buffer): BucketItem[] {
+  const items: BucketItem[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const suffixLength = bytes.readUInt32BE(at);
+    const suffix = bytes.subarray(at + 4, at + 4 + suffixLength);
+    at += 4 + suffixLength;
+    const valueLength = bytes.readUInt32BE(at);
+    const value = bytes.subarray(at + 4, at + 4 + valueLength);
+    at += 4 + valueLength;
+    items.push({ suffix, value });
+  }
+  return items;
+}
+
+function encodeBucket(items: readonly BucketItem[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const { suffix, value } of items) {
+    const header = Buffer.allocUnsafe(4);
+    header.writeUInt32BE(suffix.length);
+    const valueHeader = Buffer.allocUnsafe(4);
+    valueHeader.writeUInt32BE(value.length);
+    parts.push(header, suffix, valueHeader, value);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Index of `suffix` in sorted `items`, or -(insertion point) - 1. */
+function search(items: readonly BucketItem[], suffix: Uint8Array): number {
+  let lo = 0;
+  let hi = items.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const cmp = Buffer.compare(items[mid]!.suffix, suffix);
+    if (cmp === 0) return mid;
+    if (cmp < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -lo - 1;
+}
+
+/** The state table over one LMDB database opened with binary keys and values. */
+export class LmdbStateTable {
+  constructor(private readonly db: Database<Buffer, Buffer>) {}
+
+  /** The value of `key` in `transaction` (the current write transaction when undefined). */
+  get(key: Uint8Array, transaction?: Transaction): Buffer | undefined {
+    const options = transaction === undefined ? undefined : { transaction };
+    if (key.length <= SHORT_KEY_MAX)
+      return this.db.get(Buffer.from(key.buffer, key.byteOffset, key.length), options);
+    const bucket = this.db.get(bucketKeyOf(key), options);
+    if (bucket === undefined) return undefined;
+    const items = decodeBucket(bucket);
+    const index = search(items, key.subarray(SHORT_KEY_MAX));
+    return index >= 0 ? Buffer.from(items[index]!.value) : undefined;
+  }
+
+  /** Sets `key`; must run inside a write transaction. */
+  put(key: Uint8Array, value: Uint8Array): void {
+    const valueBuffer = Buffer.from(value.buffer, value.byteOffset, value.length);
+    if (key.length <= SHORT_KEY_MAX) {
+      this.db.putSync(Buffer.from(key.buffer, key.byteOffset, key.length), valueBuffer);
+      return;
+    }
+    const bucketKey = bucketKeyOf(key);
+    const existing = this.db.get(bucketKey);
+    const items = existing === undefined ? [] : decodeBucket(existing);
+    const suffix = Buffer.from(key.subarray(SHORT_KEY_MAX));
+    const index = search(items, suffix);
+    if (index >= 0) items[index] = { suffix, value: valueBuffer };
+    else items.splice(-index - 1, 0, { suffix, value: valueBuffer });
+    this.db.putSync(bucketKey, encodeBucket(items));
+  }
+
+  /** Removes `key` if present; must run inside a write transaction. */
+  remove(key: Uint8Array): void {
+    if (key.length <= SHORT_KEY_MAX) {
+      this.db.removeSync(Buffer.from(key.buffer, key.byteOffset, key.length));
+      return;
+    }
+    const bucketKey = bucketKeyOf(key);
+    const existing = this.db.get(bucketKey);
+    if (existing === undefined) return;
+    const items = decodeBucket(existing);
+    const index = search(items, key.subarray(SHORT_KEY_MAX));
+    if (index < 0) return;
+    items.splice(index, 1);
+    if (items.length === 0) this.db.removeSync(bucketKey);
+    else this.db.putSync(bucketKey, encodeBucket(items));
+  }
+
+  /** Removes every entry; must run inside a write transaction. */
+  clear(): void {
+    this.db.clearSync();
+  }
+
+  /** Entries with a key strictly greater than `afterKey`, in bytewise key order. */
+  *after(afterKey: Uint8Array, transaction?: Transaction): Generator<StoredEntry> {
+    const after = Buffer.from(afterKey.buffer, afterKey.byteOffset, afterKey.length);
+    // A short cursor is never a bucket key (lengths differ), so start strictly after it; a long
+    // cursor starts at its own bucket, whose items up to the cursor are skipped below.
+    const long = after.length > SHORT_KEY_MAX;
+    const range = this.db.getRange({
+      ...(after.length === 0
+        ? {}
+        : { start: long ? bucketKeyOf(after) : after, exclusiveStart: !long }),
+      ...(transaction === undefined ? {} : { transaction }),
+    });
+    for (const { key, value } of range) {
+      if (!isBucketKey(key)) {
+        yield { key, value };
+        continue;
+      }
+      const prefix = key.subarray(0, SHORT_KEY_MAX);
+      for (const item of decodeBucket(value)) {
+        const full = Buffer.concat([prefix, item.suffix]);
+        if (long && Buffer.compare(full, after) <= 0) continue;
+        yield { key: full, value: Buffer.from(item.value) };
+      }
+    }
+  }
+}
