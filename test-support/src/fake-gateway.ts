@@ -72,7 +72,9 @@ export async function startFakeGateway(handlers: FakeGatewayHandlers): Promise<T
           await handlers.streamFinalChanges(request, context, changesRequests.length);
         },
       ),
-      getStatus: unaryHandler(async () => GatewayStatus.fromPartial((await handlers.getStatus?.()) ?? {})),
+      getStatus: unaryHandler(async () =>
+        GatewayStatus.fromPartial((await handlers.getStatus?.()) ?? {}),
+      ),
     });
   });
   return asTestGateway(started, bootstrapRequests, changesRequests);

@@ -18,3 +18,17 @@ export type { OutputLine, ProcessExit, RunningProcess } from './processes';
 export { FAST_RECONNECT, waitForServing } from './health';
 export { makeTestPki } from './test-pki';
 export type { TestPki } from './test-pki';
+export { startGatewayProcess, startHistoryStoreProcess } from './service-process';
+export type {
+  GatewayProcessOptions,
+  HistoryStoreProcessOptions,
+  ServiceProcess,
+  ServiceProcessOptions,
+} from './service-process';
+export { readProcessMemory } from './process-memory';
+export type { ProcessMemory } from './process-memory';
+export { RawGrpcConnection, grpcFrame } from './raw-grpc';
+export type { GrpcFrameOptions, RawGrpcCallOptions, RawGrpcOutcome } from './raw-grpc';
+export { readStoreSnapshot, storeStatus } from './store-snapshot';
+export type { StoreSnapshot } from './store-snapshot';
+export { appendSlot, ingestSlots } from './store-calls';

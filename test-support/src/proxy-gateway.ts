@@ -45,7 +45,10 @@ function passOn(err: unknown): unknown {
 }
 
 /** Starts a proxy on 127.0.0.1:0 in front of the gateway at `upstream`. */
-export async function startProxyGateway(upstream: string, hooks: ProxyHooks = {}): Promise<ProxyGateway> {
+export async function startProxyGateway(
+  upstream: string,
+  hooks: ProxyHooks = {},
+): Promise<ProxyGateway> {
   const client = new BootstrapGatewayClient(upstream, credentials.createInsecure(), {
     'grpc-node.flow_control_window': 8 * 1024 * 1024,
     'grpc.max_receive_message_length': 256 * 1024 * 1024,
@@ -56,24 +59,28 @@ export async function startProxyGateway(upstream: string, hooks: ProxyHooks = {}
   const started = await startGrpcServer(
     (server) => {
       server.addService(BootstrapGatewayService, {
-        bootstrap: serverStreamHandler<BootstrapRequest, BootstrapPart>(async (request, context) => {
-          bootstrapRequests.push(request);
-          const call = client.bootstrap(request);
-          const cancel = (): void => call.cancel();
-          context.signal.addEventListener('abort', cancel, { once: true });
-          try {
-            for await (const message of call as AsyncIterable<BootstrapPart>) {
-              const index = forwarded++;
-              await hooks.beforePart?.(index, message);
-              await context.write(hooks.transformPart ? hooks.transformPart(message, index) : message);
+        bootstrap: serverStreamHandler<BootstrapRequest, BootstrapPart>(
+          async (request, context) => {
+            bootstrapRequests.push(request);
+            const call = client.bootstrap(request);
+            const cancel = (): void => call.cancel();
+            context.signal.addEventListener('abort', cancel, { once: true });
+            try {
+              for await (const message of call as AsyncIterable<BootstrapPart>) {
+                const index = forwarded++;
+                await hooks.beforePart?.(index, message);
+                await context.write(
+                  hooks.transformPart ? hooks.transformPart(message, index) : message,
+                );
+              }
+            } catch (err) {
+              throw passOn(err);
+            } finally {
+              context.signal.removeEventListener('abort', cancel);
+              call.cancel();
             }
-          } catch (err) {
-            throw passOn(err);
-          } finally {
-            context.signal.removeEventListener('abort', cancel);
-            call.cancel();
-          }
-        }),
+          },
+        ),
         streamFinalChanges: serverStreamHandler<StreamFinalChangesRequest, SlotChanges>(
           async (request, context) => {
             changesRequests.push(request);
@@ -81,7 +88,8 @@ export async function startProxyGateway(upstream: string, hooks: ProxyHooks = {}
             const cancel = (): void => call.cancel();
             context.signal.addEventListener('abort', cancel, { once: true });
             try {
-              for await (const message of call as AsyncIterable<SlotChanges>) await context.write(message);
+              for await (const message of call as AsyncIterable<SlotChanges>)
+                await context.write(message);
             } catch (err) {
               throw passOn(err);
             } finally {
@@ -93,12 +101,17 @@ export async function startProxyGateway(upstream: string, hooks: ProxyHooks = {}
         getStatus: unaryHandler(
           (request) =>
             new Promise<GatewayStatus>((resolve, reject) => {
-              client.getStatus(request, (err, response) => (err ? reject(passOn(err)) : resolve(response)));
+              client.getStatus(request, (err, response) =>
+                err ? reject(passOn(err)) : resolve(response),
+              );
             }),
         ),
       });
     },
-    { 'grpc-node.flow_control_window': 8 * 1024 * 1024, 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+    {
+      'grpc-node.flow_control_window': 8 * 1024 * 1024,
+      'grpc.max_receive_message_length': 256 * 1024 * 1024,
+    },
   );
   const gateway = asTestGateway(started, bootstrapRequests, changesRequests);
   return {

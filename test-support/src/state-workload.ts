@@ -4,7 +4,14 @@
  * state and the digest after every slot, so a test can check a client against the exact state
  * of the slot it verified at.
  */
-import { MemoryState, createStateDigest, formatSlot, nextSlot, type Slot, type StateDigest } from '@massa-bootstrap/core';
+import {
+  MemoryState,
+  createStateDigest,
+  formatSlot,
+  nextSlot,
+  type Slot,
+  type StateDigest,
+} from '@massa-bootstrap/core';
 import type { KeyChange, SlotChanges } from '@massa-bootstrap/proto';
 
 /** Options of {@link StateWorkload.create}. */
@@ -146,7 +153,9 @@ export class StateWorkload {
 
   private insertChange(): KeyChange {
     // Spread new keys over the key space (a random prefix), not only after the existing ones.
-    const bucket = Math.floor(this.random() * 64).toString(16).padStart(2, '0');
+    const bucket = Math.floor(this.random() * 64)
+      .toString(16)
+      .padStart(2, '0');
     const key = Buffer.from(`ledger/${bucket}/${String(this.nextKey++).padStart(9, '0')}`);
     return { key, change: { $case: 'setValue', value: this.value() } };
   }
@@ -175,7 +184,8 @@ export class StateWorkload {
         this.keyIndex.delete(id);
       }
     }
-    const slot = this.last === undefined ? { period: 1, thread: 0 } : nextSlot(this.last, this.threadCount);
+    const slot =
+      this.last === undefined ? { period: 1, thread: 0 } : nextSlot(this.last, this.threadCount);
     this.last = slot;
     const stateDigest = this.digest.digest();
     this.digests.set(formatSlot(slot), stateDigest.toString('hex'));
