@@ -32,3 +32,5 @@ export type { GrpcFrameOptions, RawGrpcCallOptions, RawGrpcOutcome } from './raw
 export { readStoreSnapshot, storeStatus } from './store-snapshot';
 export type { StoreSnapshot } from './store-snapshot';
 export { appendSlot, ingestSlots } from './store-calls';
+export { startFakeHistoryStore } from './fake-history-store';
+export type { FakeHistoryStore, FakeHistoryStoreHandlers } from './fake-history-store';

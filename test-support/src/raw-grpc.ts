@@ -93,7 +93,11 @@ export class RawGrpcConnection {
    * `path` ('/package.Service/Method') with `content-type: application/grpc`, half-closes, and
    * resolves once the stream is closed. Never rejects.
    */
-  call(path: string, body: Buffer | readonly Buffer[], options: RawGrpcCallOptions = {}): Promise<RawGrpcOutcome> {
+  call(
+    path: string,
+    body: Buffer | readonly Buffer[],
+    options: RawGrpcCallOptions = {},
+  ): Promise<RawGrpcOutcome> {
     const session = this.open();
     return new Promise<RawGrpcOutcome>((resolve) => {
       let grpcStatus: number | undefined;
@@ -153,7 +157,11 @@ export class RawGrpcConnection {
       stream.on('trailers', record);
       stream.on('data', (chunk: Buffer) => {
         dataBytes += chunk.length;
-        if (options.maxDataBytes !== undefined && dataBytes >= options.maxDataBytes && !cancelledByClient) {
+        if (
+          options.maxDataBytes !== undefined &&
+          dataBytes >= options.maxDataBytes &&
+          !cancelledByClient
+        ) {
           cancelledByClient = true;
           stream.close(http2Constants.NGHTTP2_CANCEL);
         }

@@ -104,11 +104,10 @@ async function startService(
   listeningMessage: string,
   timeoutMs: number,
 ): Promise<ServiceProcess> {
-  const child = runProcess(
-    process.execPath,
-    ['--conditions=massa-src', '--import', 'tsx', main],
-    { cwd: REPO_ROOT, env: childEnv(settings) },
-  );
+  const child = runProcess(process.execPath, ['--conditions=massa-src', '--import', 'tsx', main], {
+    cwd: REPO_ROOT,
+    env: childEnv(settings),
+  });
   let port: number;
   try {
     port = await child.waitFor((line) => {

@@ -32,10 +32,12 @@ export function ingestSlots(
 ): Promise<IngestFinalSlotsResponse> {
   return new Promise((resolve, reject) => {
     let failed = false;
-    const call = client.ingestFinalSlots((err: ServiceError | null, res?: IngestFinalSlotsResponse) => {
-      if (err) reject(err);
-      else resolve(res as IngestFinalSlotsResponse);
-    });
+    const call = client.ingestFinalSlots(
+      (err: ServiceError | null, res?: IngestFinalSlotsResponse) => {
+        if (err) reject(err);
+        else resolve(res as IngestFinalSlotsResponse);
+      },
+    );
     call.on('error', () => {
       failed = true;
     });
