@@ -48,7 +48,11 @@ Exit codes:
 
 --json prints one JSON object per line on stdout (events: session, estimate, part, reset,
 retry, verified, followed, error) and no progress bar; the last line of a successful run is
-{"event":"verified","slot":"period:thread","entries":N,"digest":"<hex>",...}.`;
+{"event":"verified","slot":"period:thread","entries":N,"digest":"<hex>",...}.
+
+Telemetry (OpenTelemetry) is off unless OTEL_* variables configure an exporter, e.g.
+OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318 (traces and metrics over OTLP/HTTP;
+OTEL_EXPORTER_OTLP_PROTOCOL=grpc for OTLP/gRPC on :4317), or OTEL_TRACES_EXPORTER=console.`;
 
 function integer(min: number, max: number) {
   return (text: string): number => {
@@ -74,7 +78,11 @@ function targetAddress(text: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), target];
 }
 
-/** The commander program (no action attached); errors and help are routed through `output`. */
+/**
+ * The commander program (no action attached); errors and help are routed through `output`.
+ * `--trace-console` is acted on by cli.ts before parsing (telemetry must start before gRPC
+ * loads); it is declared here so that it is accepted and listed by --help.
+ */
 export function buildProgram(output: {
   out(text: string): void;
   err(text: string): void;
@@ -118,6 +126,11 @@ export function buildProgram(output: {
     .option('--json', 'one JSON event per line on stdout, no progress bar', false)
     .option('--tls', 'use TLS with the system roots', false)
     .option('--tls-ca-file <file>', 'use TLS, verifying the gateway with this PEM CA bundle')
+    .option(
+      '--trace-console',
+      'print OpenTelemetry spans on stdout (debugging; interleaved with --json lines)',
+      false,
+    )
     .addHelpText('after', EPILOGUE)
     .exitOverride()
     .configureOutput({

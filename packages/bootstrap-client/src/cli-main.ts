@@ -1,11 +1,14 @@
 import { CommanderError } from 'commander';
 import { formatSlot } from '@massa-bootstrap/core';
 import { channelCredentials } from '@massa-bootstrap/rpc';
+// Types only: cli.ts loads the telemetry package, and only when telemetry is asked for.
+import type { BootstrapMetrics, ResetAttributes } from '@massa-bootstrap/telemetry';
 import { Bootstrapper } from './bootstrapper';
 import type { BootstrapResult } from './options';
 import { EXIT, buildProgram, readArgs, type CliArgs } from './cli-args';
 import { attachBarReporter, attachJsonReporter, jsonLine, type CliOutput } from './cli-report';
 import { BootstrapAbortedError, IntegrityError, TooManyResetsError } from './errors';
+import type { ResetEvent } from './events';
 import { LmdbSink } from './lmdb-sink';
 
 /** What the CLI needs from its process (injectable for tests). */
@@ -13,6 +16,15 @@ export interface CliEnvironment extends CliOutput {
   /** Aborted on SIGINT/SIGTERM; `abortCode()` tells which exit code that maps to. */
   readonly signal: AbortSignal;
   abortCode(): number;
+  /** Where resets are counted (`massa_bootstrap.client.resets`); omitted: nowhere. */
+  readonly metrics?: Pick<BootstrapMetrics, 'clientResets'>;
+}
+
+/** The reset attribute of the telemetry conventions for a reset event. */
+function resetAttributes(event: ResetEvent): ResetAttributes {
+  return {
+    'massa.bootstrap.reason': event.reason === 'slot-too-old' ? 'SLOT_TOO_OLD' : 'DIGEST_MISMATCH',
+  };
 }
 
 /** The exit code of a failed run (see EXIT in cli-args.ts). */
@@ -85,7 +97,10 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
   }
   let resets = 0;
   let retries = 0;
-  bootstrapper.on('reset', () => resets++);
+  bootstrapper.on('reset', (event) => {
+    resets++;
+    env.metrics?.clientResets.add(1, resetAttributes(event));
+  });
   bootstrapper.on('retry', () => retries++);
   const startedAt = Date.now();
   const reporter = args.json

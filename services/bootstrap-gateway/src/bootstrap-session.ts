@@ -16,6 +16,16 @@ const EMPTY = Buffer.alloc(0);
 /** Writes one encoded BootstrapPart; resolves once the transport took it (not merely queued it). */
 export type PartSink = (part: EncodedPart) => Promise<void>;
 
+/** What a written part carried, for the streamed metrics (as forwarded: nothing re-encoded). */
+export interface SentPartContent {
+  /** State entries. */
+  readonly entries: number;
+  /** Bytes of the encoded `entries` records (tag, length, StateEntry). */
+  readonly entryBytes: number;
+  /** The encoded SlotChanges messages of the part (catch-up or follow), oldest first. */
+  readonly changes: readonly Buffer[];
+}
+
 /** What a session needs. */
 export interface BootstrapSessionDeps {
   /** The history-store. */
@@ -34,6 +44,8 @@ export interface BootstrapSessionDeps {
   readonly signal: AbortSignal;
   /** Called once when the state is complete (the bootstrap admission slot is released). */
   readonly onStateComplete: () => void;
+  /** Called after each part the transport took, with what it carried. */
+  readonly onPartSent?: (content: SentPartContent) => void;
 }
 
 /** A snapshot of one session, for status and tests. */
@@ -70,7 +82,7 @@ export interface BootstrapSessionStats {
 interface PreparedPart {
   readonly part: EncodedPart;
   readonly cursor: ResumeCursor;
-  readonly entryCount: number;
+  readonly content: SentPartContent;
   /** Bytes the part keeps alive (the store answer and changes it points into). */
   readonly heldBytes: number;
 }
@@ -167,7 +179,7 @@ export class BootstrapSession {
   private async send(
     part: EncodedPart,
     slot: Slot,
-    entryCount: number,
+    content: SentPartContent,
     heldBytes: number,
   ): Promise<void> {
     // Hand-over: the transport serializes the part synchronously inside write() (into its own
@@ -182,10 +194,11 @@ export class BootstrapSession {
       this.inFlight -= part.byteLength;
     }
     this.partsSent += 1;
-    this.entriesSent += entryCount;
+    this.entriesSent += content.entries;
     this.bytesSent += part.byteLength;
     if (part.byteLength > this.maxPartSent) this.maxPartSent = part.byteLength;
     this.slot = slot;
+    this.deps.onPartSent?.(content);
   }
 
   /** Streams the state from `resume` (or the start) until complete; returns the completing slot. */
@@ -198,7 +211,7 @@ export class BootstrapSession {
         next = this.preparePart(part.cursor);
         next.catch(() => undefined); // consumed (or abandoned on abort) by the next iteration
       }
-      await this.send(part.part, part.cursor.slot, part.entryCount, part.heldBytes);
+      await this.send(part.part, part.cursor.slot, part.content, part.heldBytes);
       if (part.cursor.stateComplete) return part.cursor.slot;
     }
   }
@@ -255,8 +268,15 @@ export class BootstrapSession {
         cursor: toWireCursor(cursor),
         stateDigest: read.complete ? read.stateDigest : EMPTY,
       });
+      let entryBytes = 0;
+      for (const record of read.entryRecords) entryBytes += record.length;
       // The part points into the store answer and the changes: they stay held until written.
-      return { part, cursor, entryCount: read.entryCount, heldBytes: heldNow };
+      return {
+        part,
+        cursor,
+        content: { entries: read.entryCount, entryBytes, changes },
+        heldBytes: heldNow,
+      };
     } catch (err) {
       this.release(heldNow);
       throw err;
@@ -300,7 +320,7 @@ export class BootstrapSession {
       });
       const heldBytes = heldNow;
       heldNow = 0; // send() takes them over
-      await this.send(part, slot, 0, heldBytes);
+      await this.send(part, slot, { entries: 0, entryBytes: 0, changes }, heldBytes);
       return slot;
     } finally {
       this.release(heldNow);
@@ -319,7 +339,8 @@ export class BootstrapSession {
         stateDigest: item.stateDigest,
       });
       this.hold(item.bytes.length);
-      await this.send(part, item.slot, 0, item.bytes.length);
+      const content = { entries: 0, entryBytes: 0, changes: [item.bytes] };
+      await this.send(part, item.slot, content, item.bytes.length);
     }
   }
 }

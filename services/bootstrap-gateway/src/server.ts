@@ -19,6 +19,7 @@ import {
   gatewayServiceDefinition,
   GatewayService,
   type GatewayCounters,
+  type GatewayTelemetry,
   type SessionInfo,
 } from './service';
 import { HistoryStoreUpstream } from './upstream';
@@ -47,6 +48,8 @@ export const GATEWAY_SERVER_OPTIONS: ServerOptions = {
 export interface GatewayHooks {
   /** Replaces the RSS sampler of the memory watermark. */
   readonly memorySampler?: MemorySampler;
+  /** Where to report metrics and expected outcomes (main.ts: its telemetry); default: nowhere. */
+  readonly telemetry?: GatewayTelemetry;
 }
 
 /** A running gateway. */
@@ -149,6 +152,7 @@ export async function startGateway(
     logger: log,
     shutdownSignal: shutdown.signal,
     version: gatewayVersion(),
+    telemetry: hooks.telemetry,
   });
 
   const server = new Server(GATEWAY_SERVER_OPTIONS);

@@ -16,8 +16,14 @@ import {
   type StreamFinalChangesRequest,
 } from '@massa-bootstrap/proto';
 import { CallEndedError, serverStreamHandler, unaryHandler } from '@massa-bootstrap/rpc';
+// Types only: the telemetry package (and its SDK) is loaded by main.ts, never by the service.
+import type { BootstrapMetrics, SessionAttributes } from '@massa-bootstrap/telemetry';
 import type { Admission } from './admission';
-import { BootstrapSession, type BootstrapSessionStats } from './bootstrap-session';
+import {
+  BootstrapSession,
+  type BootstrapSessionStats,
+  type SentPartContent,
+} from './bootstrap-session';
 import { MAX_PART_BYTES_LIMIT, MIN_PART_BYTES, type GatewayConfig } from './config';
 import type { FollowHub } from './follow-hub';
 import type { MemoryMonitor } from './memory';
@@ -29,7 +35,7 @@ import {
   type Decoded,
 } from './requests';
 import type { HistoryStoreUpstream } from './upstream';
-import { PartSerializer, type EncodedPart } from './wire';
+import { PartSerializer, WIRE_LEN, scanFields, type EncodedPart } from './wire';
 
 /**
  * The BootstrapGateway service definition the server registers: the generated one, except
@@ -76,6 +82,55 @@ export interface SessionInfo extends BootstrapSessionStats {
   readonly peer: string;
 }
 
+/**
+ * What a gateway reports to OpenTelemetry (see @massa-bootstrap/telemetry: main.ts passes
+ * `telemetry.metrics` and `markExpectedOutcome`). Every member is optional; without them
+ * nothing is recorded and no span is annotated.
+ */
+export interface GatewayTelemetry {
+  /**
+   * Instruments to record into: `sessionsActive` (Bootstrap and StreamFinalChanges sessions in
+   * progress), `sessionsRejected` (admission and access-list refusals, by reason),
+   * `streamedEntries`/`streamedBytes` (state entries and key changes written, counted from the
+   * forwarded bytes), `slotTooOldAnswers`.
+   */
+  readonly metrics?: BootstrapMetrics;
+  /**
+   * Called with the ErrorInfo reason of every BootstrapError a call answers with, in the call's
+   * context, before the status is sent: the telemetry package's `markExpectedOutcome`, which
+   * keeps the server span of an expected answer (SlotTooOld, admission refusals) from being an
+   * error.
+   */
+  readonly markExpectedOutcome?: (reason: string) => unknown;
+}
+
+const BOOTSTRAP_SESSION: SessionAttributes = { 'massa.bootstrap.rpc': 'Bootstrap' };
+const CHANGES_SESSION: SessionAttributes = { 'massa.bootstrap.rpc': 'StreamFinalChanges' };
+
+/** Records the state entries and the key changes a client was sent. */
+function recordStreamed(metrics: BootstrapMetrics, content: SentPartContent): void {
+  if (content.entries > 0) {
+    const state = { 'massa.bootstrap.content': 'state' } as const;
+    metrics.streamedEntries.add(content.entries, state);
+    metrics.streamedBytes.add(content.entryBytes, state);
+  }
+  let keyChanges = 0;
+  let changeBytes = 0;
+  for (const slotChanges of content.changes) {
+    // SlotChanges.changes is field 2: count its records without decoding them.
+    scanFields(slotChanges, (field) => {
+      if (field.number !== 2 || field.wireType !== WIRE_LEN) return;
+      keyChanges += 1;
+      changeBytes += field.end - field.start;
+    });
+  }
+  if (keyChanges > 0) {
+    const changes = { 'massa.bootstrap.content': 'changes' } as const;
+    metrics.streamedEntries.add(keyChanges, changes);
+    metrics.streamedBytes.add(changeBytes, changes);
+  }
+}
+
 /** What the service needs. */
 export interface GatewayServiceDeps {
   readonly config: GatewayConfig;
@@ -87,6 +142,8 @@ export interface GatewayServiceDeps {
   /** Aborted (with UNAVAILABLE SHUTTING_DOWN) when the gateway shuts down. */
   readonly shutdownSignal: AbortSignal;
   readonly version: string;
+  /** Where to report metrics and expected outcomes; default: nowhere. */
+  readonly telemetry?: GatewayTelemetry;
 }
 
 /**
@@ -140,20 +197,35 @@ export class GatewayService {
   /** The grpc-js implementation for {@link gatewayServiceDefinition}. */
   implementation(): UntypedServiceImplementation {
     const logger = this.deps.logger;
+    const hooks = { onError: (err: unknown) => this.reportErrorAnswer(err) };
     return {
       bootstrap: serverStreamHandler<Decoded<BootstrapRequest>, EncodedPart>(
         (request, { call, signal }) => this.bootstrap(request, call, signal),
         logger,
+        hooks,
       ),
       streamFinalChanges: serverStreamHandler<Decoded<StreamFinalChangesRequest>, Buffer>(
         (request, { call, signal }) => this.streamFinalChanges(request, call, signal),
         logger,
+        hooks,
       ),
-      getStatus: unaryHandler<GetStatusRequest, GatewayStatus>((_request, { call, signal }) => {
-        this.deps.admission.checkAccess(call.getPeer());
-        return this.status(signal);
-      }, logger),
+      getStatus: unaryHandler<GetStatusRequest, GatewayStatus>(
+        (_request, { call, signal }) => {
+          this.deps.admission.checkAccess(call.getPeer());
+          return this.status(signal);
+        },
+        logger,
+        hooks,
+      ),
     };
+  }
+
+  /** Telemetry of an error about to be sent (runs in the call's context, see HandlerHooks). */
+  private reportErrorAnswer(err: unknown): void {
+    if (!(err instanceof BootstrapError)) return;
+    const telemetry = this.deps.telemetry;
+    telemetry?.markExpectedOutcome?.(err.reason);
+    if (err.reason === 'SLOT_TOO_OLD') telemetry?.metrics?.slotTooOldAnswers.add(1);
   }
 
   private async bootstrap(
@@ -162,6 +234,7 @@ export class GatewayService {
     callSignal: AbortSignal,
   ): Promise<void> {
     const { config, admission } = this.deps;
+    const metrics = this.deps.telemetry?.metrics;
     const peer = call.getPeer();
     const log = this.deps.logger.child({ rpc: 'Bootstrap', peer });
     let request;
@@ -179,6 +252,7 @@ export class GatewayService {
         err.reason !== 'INVALID_ARGUMENT'
       ) {
         this.counters.admissionRefusals += 1;
+        metrics?.sessionsRejected.add(1, { 'massa.bootstrap.reason': err.reason });
       }
       this.countFailure(err, log);
       throw err;
@@ -200,6 +274,7 @@ export class GatewayService {
       retryDelayMs: config.retryDelayMs,
       sink: (part) => writeFlushed(call, part, signal),
       signal,
+      onPartSent: metrics && ((content) => recordStreamed(metrics, content)),
       onStateComplete: () => {
         clearTimeout(timer);
         lease.release();
@@ -217,6 +292,7 @@ export class GatewayService {
       },
       'bootstrap started',
     );
+    metrics?.sessionsActive.add(1, BOOTSTRAP_SESSION);
     try {
       await session.run();
     } catch (err) {
@@ -231,6 +307,7 @@ export class GatewayService {
       clearTimeout(timer);
       lease.release();
       this.live.delete(id);
+      metrics?.sessionsActive.add(-1, BOOTSTRAP_SESSION);
     }
   }
 
@@ -240,14 +317,28 @@ export class GatewayService {
     callSignal: AbortSignal,
   ): Promise<void> {
     const { upstream, hub, admission, config } = this.deps;
+    const metrics = this.deps.telemetry?.metrics;
     const log = this.deps.logger.child({ rpc: 'StreamFinalChanges', peer: call.getPeer() });
     const signal = AbortSignal.any([callSignal, this.deps.shutdownSignal]);
+    let active = false;
+    const write = async (bytes: Buffer): Promise<void> => {
+      await writeFlushed(call, bytes, signal);
+      if (metrics) recordStreamed(metrics, { entries: 0, entryBytes: 0, changes: [bytes] });
+    };
     try {
-      admission.checkAccess(call.getPeer());
+      try {
+        admission.checkAccess(call.getPeer());
+      } catch (err) {
+        if (err instanceof BootstrapError)
+          metrics?.sessionsRejected.add(1, { 'massa.bootstrap.reason': err.reason });
+        throw err;
+      }
       const request = validateStreamFinalChangesRequest(decoded, config.threadCount);
+      metrics?.sessionsActive.add(1, CHANGES_SESSION);
+      active = true;
       if (!request.follow) {
         for await (const item of upstream.streamChanges({ afterSlot: request.afterSlot }, signal)) {
-          await writeFlushed(call, item.bytes, signal);
+          await write(item.bytes);
         }
         return;
       }
@@ -260,13 +351,15 @@ export class GatewayService {
         );
       }
       for await (const item of hub.subscribe().slots(request.afterSlot, signal)) {
-        await writeFlushed(call, item.bytes, signal);
+        await write(item.bytes);
       }
     } catch (err) {
       const reason: unknown = signal.aborted ? signal.reason : err;
       if (reason instanceof CallEndedError) return;
       this.countFailure(reason, log);
       throw reason;
+    } finally {
+      if (active) metrics?.sessionsActive.add(-1, CHANGES_SESSION);
     }
   }
 

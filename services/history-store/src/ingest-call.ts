@@ -7,6 +7,7 @@
  * empty store are chunks of one genesis, sealed when another slot arrives or the client
  * half-closes.
  */
+import { performance } from 'node:perf_hooks';
 import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
 import { UnavailableError, slotEquals, type Slot } from '@massa-bootstrap/core';
 import type { IngestFinalSlotsResponse, SlotChanges } from '@massa-bootstrap/proto';
@@ -23,6 +24,37 @@ export const MAX_PENDING_SLOTS = 64;
 export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
 const METHOD = 'IngestFinalSlots';
+
+/**
+ * What the HistoryStore handlers report to telemetry (server.ts builds it from the telemetry
+ * the store was started with; without any, both members do nothing).
+ */
+export interface CallTelemetry {
+  /**
+   * An error a call answers with, just before its status is sent, in the call's async context
+   * (where the gRPC instrumentation's server span is active).
+   */
+  onError(err: unknown): void;
+  /**
+   * A slot (or a sealed genesis) acknowledged to the client as durable, `durationMs` after it
+   * was handed to the writer (queueing behind earlier slots and the shared commit included).
+   */
+  onCommitted(durationMs: number): void;
+}
+
+/** Telemetry that records nothing. */
+export const NO_CALL_TELEMETRY: CallTelemetry = {
+  onError: () => undefined,
+  onCommitted: () => undefined,
+};
+
+/**
+ * True when `result` is a slot the store now holds that it did not hold before: a new slot or
+ * a sealed genesis (not a duplicate, not an unsealed genesis chunk).
+ */
+export function isCommittedSlot(result: Ingested | undefined): boolean {
+  return result?.kind === 'appended' || (result?.kind === 'genesis' && result.sealed);
+}
 
 function changeBytes(message: SlotChanges): number {
   let bytes = 0;
@@ -50,6 +82,7 @@ class IngestCall implements ShutdownParticipant {
     private readonly core: StoreCore,
     private readonly call: ServerReadableStream<SlotChanges, IngestFinalSlotsResponse>,
     private readonly callback: sendUnaryData<IngestFinalSlotsResponse>,
+    private readonly telemetry: CallTelemetry,
   ) {}
 
   start(): void {
@@ -95,10 +128,13 @@ class IngestCall implements ShutdownParticipant {
   private track(unit: Promise<Ingested | undefined>, bytes: number): void {
     this.pendingSlots += 1;
     this.pendingBytes += bytes;
+    const queuedAt = performance.now();
     unit.then(
       (result) => {
-        if (result?.kind === 'appended' || (result?.kind === 'genesis' && result.sealed))
+        if (isCommittedSlot(result)) {
           this.committed += 1;
+          this.telemetry.onCommitted(performance.now() - queuedAt);
+        }
         this.settled(bytes);
       },
       (err: unknown) => {
@@ -142,6 +178,7 @@ class IngestCall implements ShutdownParticipant {
     const failure = this.session.failure;
     if (failure !== undefined) {
       logOutcome(this.runtime.logger, METHOD, failure);
+      this.telemetry.onError(failure);
       this.callback(toStatus(failure, this.runtime.logger));
       return;
     }
@@ -157,6 +194,7 @@ class IngestCall implements ShutdownParticipant {
         stateDigest: await digestOfLanes(status.lanes),
       });
     } catch (err) {
+      this.telemetry.onError(err);
       this.callback(toStatus(err, this.runtime.logger));
     }
   }
@@ -174,6 +212,7 @@ class IngestCall implements ShutdownParticipant {
 /** The IngestFinalSlots handler. */
 export function ingestFinalSlots(
   runtime: StoreRuntime,
+  telemetry: CallTelemetry = NO_CALL_TELEMETRY,
 ): (
   call: ServerReadableStream<SlotChanges, IngestFinalSlotsResponse>,
   callback: sendUnaryData<IngestFinalSlotsResponse>,
@@ -184,18 +223,16 @@ export function ingestFinalSlots(
       core = runtime.core();
     } catch (err) {
       logOutcome(runtime.logger, METHOD, err);
+      telemetry.onError(err);
       callback(toStatus(err, runtime.logger));
       return;
     }
     if (runtime.shutdownSignal.aborted) {
-      callback(
-        toStatus(
-          new UnavailableError('SHUTTING_DOWN', 1000, 'history-store is shutting down'),
-          runtime.logger,
-        ),
-      );
+      const err = new UnavailableError('SHUTTING_DOWN', 1000, 'history-store is shutting down');
+      telemetry.onError(err);
+      callback(toStatus(err, runtime.logger));
       return;
     }
-    new IngestCall(runtime, core, call, callback).start();
+    new IngestCall(runtime, core, call, callback, telemetry).start();
   };
 }

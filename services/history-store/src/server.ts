@@ -3,21 +3,25 @@
  * storage, writer and watch hub. Used by main.ts and by tests.
  */
 import { Server } from '@grpc/grpc-js';
-import { DIGEST_LANES_BYTES, UnavailableError } from '@massa-bootstrap/core';
+import { BootstrapError, DIGEST_LANES_BYTES, UnavailableError } from '@massa-bootstrap/core';
 import {
   addHealthService,
   addReflectionService,
   bindServer,
   serverCredentials,
 } from '@massa-bootstrap/rpc';
+// Types only: the telemetry package (and its SDK) is loaded by main.ts, never by the service.
+import type { BootstrapMetrics, HistorySnapshot } from '@massa-bootstrap/telemetry';
 import {
   ConfigError,
   resolveConfig,
   type HistoryStoreConfig,
   type HistoryStoreOptions,
 } from './config';
+import type { CallTelemetry } from './ingest-call';
 import { SlotWriter } from './ingest/slot-writer';
 import { createLogger, type Logger } from './logger';
+import { readStatus } from './reads/status';
 import { FixedLengthRetention, type RetentionPolicy } from './retention';
 import { historyStoreHandlers } from './service';
 import type { HistoryStorage, StoreMeta } from './storage/history-storage';
@@ -44,6 +48,53 @@ export interface HistoryStoreHandle {
   close(): Promise<void>;
 }
 
+/**
+ * What a history-store reports to OpenTelemetry (see @massa-bootstrap/telemetry: main.ts
+ * passes `telemetry.metrics` and `markExpectedOutcome`). Every member is optional; without
+ * them nothing is recorded and no span is annotated.
+ */
+export interface HistoryStoreTelemetry {
+  /**
+   * Instruments to record into: `ingestedSlots` and `ingestCommitDuration` per acknowledged
+   * slot, `slotTooOldAnswers`, and the history gauges (`observeHistory`, read from the store's
+   * metadata at each collection, the values GetStatus reports).
+   */
+  readonly metrics?: BootstrapMetrics;
+  /**
+   * Called with the ErrorInfo reason of every BootstrapError a call answers with, in the call's
+   * context, before the status is sent: the telemetry package's `markExpectedOutcome`, which
+   * keeps the server span of an expected answer (SlotTooOld...) from being an error.
+   */
+  readonly markExpectedOutcome?: (reason: string) => unknown;
+}
+
+/** The handlers' view of `telemetry`: no-ops for what is not given. */
+function callTelemetry(telemetry: HistoryStoreTelemetry): CallTelemetry {
+  const { metrics, markExpectedOutcome } = telemetry;
+  return {
+    onError(err) {
+      if (!(err instanceof BootstrapError)) return;
+      markExpectedOutcome?.(err.reason);
+      if (err.reason === 'SLOT_TOO_OLD') metrics?.slotTooOldAnswers.add(1);
+    },
+    onCommitted(durationMs) {
+      metrics?.ingestedSlots.add(1);
+      metrics?.ingestCommitDuration.record(durationMs);
+    },
+  };
+}
+
+/** What the history gauges report: the figures of GetStatus, from one read snapshot. */
+function historySnapshot(core: StoreCore): HistorySnapshot {
+  const status = readStatus(core.storage);
+  return {
+    oldestSlot: status.oldestSlot,
+    newestSlot: status.newestSlot,
+    lengthSlots: status.effectiveHistoryLength,
+    configuredLengthSlots: core.retention.finalHistoryLength,
+  };
+}
+
 /** Seams for tests and other engines. */
 export interface HistoryStoreHooks {
   /**
@@ -58,6 +109,8 @@ export interface HistoryStoreHooks {
   readonly onListening?: (port: number) => void;
   /** History retention; the default keeps the last `config.finalHistoryLength` slots. */
   readonly retention?: RetentionPolicy;
+  /** Where to report metrics and expected outcomes; default: nowhere. */
+  readonly telemetry?: HistoryStoreTelemetry;
 }
 
 function starting(): UnavailableError {
@@ -128,7 +181,10 @@ export async function startHistoryStore(
     [HISTORY_STORE_SERVICE_NAME]: 'NOT_SERVING',
   });
   addReflectionService(server, { services: [HISTORY_STORE_SERVICE_NAME, 'grpc.health.v1.Health'] });
-  server.addService(HistoryStoreWireService, historyStoreHandlers(runtime));
+  server.addService(
+    HistoryStoreWireService,
+    historyStoreHandlers(runtime, callTelemetry(hooks.telemetry ?? {})),
+  );
   const credentials = serverCredentials(config);
   const port = await bindServer(server, config.listen, credentials);
   hooks.onListening?.(port);
@@ -178,6 +234,10 @@ export async function startHistoryStore(
 
   const openCore = core;
   let closing: Promise<void> | undefined;
+  // Read at each metric collection; nothing once closing starts (the storage goes away).
+  hooks.telemetry?.metrics?.observeHistory(() =>
+    closing === undefined ? historySnapshot(openCore) : undefined,
+  );
   const close = async (): Promise<void> => {
     log.info('history-store shutting down');
     const reason = new UnavailableError(

@@ -2,6 +2,7 @@
  * The HistoryStore RPC handlers: thin adapters from requests to the writer, the readers and the
  * watch hub. They throw domain errors only; the rpc package maps them (one table).
  */
+import { performance } from 'node:perf_hooks';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { compareSlots, type Slot } from '@massa-bootstrap/core';
 import type {
@@ -15,7 +16,12 @@ import type {
   WatchFinalSlotsRequest,
 } from '@massa-bootstrap/proto';
 import { linkSignals, serverStream, unary, type StreamContext } from './call-kit';
-import { ingestFinalSlots } from './ingest-call';
+import {
+  NO_CALL_TELEMETRY,
+  ingestFinalSlots,
+  isCommittedSlot,
+  type CallTelemetry,
+} from './ingest-call';
 import { filterEncodedToMaxKey, readChangesChunk } from './reads/changes';
 import { digestOfLanes } from './reads/lanes-digest';
 import { readStatePart } from './reads/state-part';
@@ -57,28 +63,55 @@ async function streamHistory(
   }
 }
 
-/** The HistoryStore implementation bound to `runtime`. */
-export function historyStoreHandlers(runtime: StoreRuntime): UntypedServiceImplementation {
+/**
+ * `impl` reporting what it throws to `telemetry.onError`. The catch runs in the call's async
+ * context and before call-kit sends the status, so a span annotation lands on the server span
+ * before the gRPC instrumentation ends it.
+ */
+function reporting<Req, Res, Ctx>(
+  telemetry: CallTelemetry,
+  impl: (request: Req, context: Ctx) => Promise<Res>,
+): (request: Req, context: Ctx) => Promise<Res> {
+  return async (request, context) => {
+    try {
+      return await impl(request, context);
+    } catch (err) {
+      telemetry.onError(err);
+      throw err;
+    }
+  };
+}
+
+/**
+ * The HistoryStore implementation bound to `runtime`, reporting errors and acknowledged
+ * commits to `telemetry`.
+ */
+export function historyStoreHandlers(
+  runtime: StoreRuntime,
+  telemetry: CallTelemetry = NO_CALL_TELEMETRY,
+): UntypedServiceImplementation {
   return {
     appendFinalSlot: unary<SlotChanges, AppendFinalSlotResponse>(
       runtime,
       'AppendFinalSlot',
-      async (request) => {
+      reporting(telemetry, async (request) => {
+        const queuedAt = performance.now();
         const result = await runtime.core().writer.append(request);
+        if (isCommittedSlot(result)) telemetry.onCommitted(performance.now() - queuedAt);
         return {
           slot: wireSlot(result.slot),
           stateDigest: result.digest,
           duplicate: result.kind === 'duplicate',
         };
-      },
+      }),
     ),
 
-    ingestFinalSlots: ingestFinalSlots(runtime),
+    ingestFinalSlots: ingestFinalSlots(runtime, telemetry),
 
     readStatePart: unary<ReadStatePartRequest, ReadStatePartResponse>(
       runtime,
       'ReadStatePart',
-      async (request) => {
+      reporting(telemetry, async (request) => {
         const core = runtime.core();
         const part = readStatePart(core.storage, request, core.config.maxMessageBytes);
         return {
@@ -88,23 +121,23 @@ export function historyStoreHandlers(runtime: StoreRuntime): UntypedServiceImple
           complete: part.complete,
           stateDigest: await digestOfLanes(part.lanes),
         };
-      },
+      }),
     ),
 
     streamChanges: serverStream<StreamChangesRequest>(
       runtime,
       'StreamChanges',
-      async (request, context) => {
+      reporting(telemetry, async (request, context) => {
         const core = runtime.core();
         const query = checkStreamChangesRequest(request, core.config.threadCount);
         await streamHistory(core, context, { ...query, followNewest: false }, context.signal);
-      },
+      }),
     ),
 
     watchFinalSlots: serverStream<WatchFinalSlotsRequest>(
       runtime,
       'WatchFinalSlots',
-      async (request, context) => {
+      reporting(telemetry, async (request, context) => {
         const core = runtime.core();
         const after = checkWatchRequest(request, core.config.threadCount);
         // Subscribe before reading the history: a slot committed meanwhile is either in the
@@ -132,24 +165,28 @@ export function historyStoreHandlers(runtime: StoreRuntime): UntypedServiceImple
           linked.dispose();
           subscription.close();
         }
-      },
+      }),
     ),
 
-    getStatus: unary<GetStatusRequest, HistoryStoreStatus>(runtime, 'GetStatus', async () => {
-      const core = runtime.core();
-      const status = readStatus(core.storage);
-      return {
-        oldestSlot: wireSlot(status.oldestSlot),
-        newestSlot: wireSlot(status.newestSlot),
-        finalHistoryLength: core.retention.finalHistoryLength,
-        effectiveHistoryLength: status.effectiveHistoryLength,
-        entryCount: status.entryCount,
-        stateBytes: status.stateBytes,
-        historyBytes: status.historyBytes,
-        stateDigest: await digestOfLanes(status.lanes),
-        threadCount: status.threadCount,
-        version: historyStoreVersion(),
-      };
-    }),
+    getStatus: unary<GetStatusRequest, HistoryStoreStatus>(
+      runtime,
+      'GetStatus',
+      reporting(telemetry, async () => {
+        const core = runtime.core();
+        const status = readStatus(core.storage);
+        return {
+          oldestSlot: wireSlot(status.oldestSlot),
+          newestSlot: wireSlot(status.newestSlot),
+          finalHistoryLength: core.retention.finalHistoryLength,
+          effectiveHistoryLength: status.effectiveHistoryLength,
+          entryCount: status.entryCount,
+          stateBytes: status.stateBytes,
+          historyBytes: status.historyBytes,
+          stateDigest: await digestOfLanes(status.lanes),
+          threadCount: status.threadCount,
+          version: historyStoreVersion(),
+        };
+      }),
+    ),
   };
 }

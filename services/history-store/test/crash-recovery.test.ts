@@ -174,5 +174,5 @@ describe('crash recovery (SIGKILL while ingesting)', () => {
     console.log(
       `crash test: ${kills} SIGKILLs, ${newest} slots stored, ${acked} acknowledged, ${duplicatesChecked} duplicate retries`,
     );
-  }, 120_000);
+  }, 300_000);
 });
