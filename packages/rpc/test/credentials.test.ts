@@ -1,59 +1,34 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { BootstrapGatewayClient } from '@massa-bootstrap/proto';
 import {
   closeClient,
   makeTempDir,
+  makeTestPki,
   startGrpcServer,
   type TempDir,
+  type TestPki,
 } from '@massa-bootstrap/test-support';
-import { generate } from 'selfsigned';
 import { channelCredentials, serverCredentials, type ServerTlsOptions } from '../src';
 import { getStatus, addToyGateway, sampleStatus } from './toy-gateway';
 
 describe('credentials', () => {
   let dir: TempDir;
-  const file = (name: string): string => join(dir.path, name);
+  let pki: TestPki;
+  const file = (name: string): string => {
+    const pem: Record<string, string> = {
+      'ca.pem': pki.caFile,
+      'server.pem': pki.serverCertFile,
+      'server.key': pki.serverKeyFile,
+      'client.pem': pki.clientCertFile,
+      'client.key': pki.clientKeyFile,
+    };
+    return pem[name] ?? join(dir.path, name);
+  };
 
   beforeAll(async () => {
     dir = await makeTempDir('rpc-tls-');
-    const ec = { keyType: 'ec', algorithm: 'sha256' } as const;
-    const ca = await generate([{ name: 'commonName', value: 'test CA' }], {
-      ...ec,
-      extensions: [
-        { name: 'basicConstraints', cA: true },
-        { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true },
-      ],
-    });
-    const leaf = (cn: string, usage: 'serverAuth' | 'clientAuth') =>
-      generate([{ name: 'commonName', value: cn }], {
-        ...ec,
-        ca: { key: ca.private, cert: ca.cert },
-        extensions: [
-          { name: 'basicConstraints', cA: false },
-          { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-          { name: 'extKeyUsage', [usage]: true },
-          {
-            name: 'subjectAltName',
-            altNames: [
-              { type: 2, value: 'localhost' },
-              { type: 7, ip: '127.0.0.1' },
-            ],
-          },
-        ],
-      });
-    const [server, client] = await Promise.all([
-      leaf('localhost', 'serverAuth'),
-      leaf('node-1', 'clientAuth'),
-    ]);
-    await Promise.all([
-      writeFile(file('ca.pem'), ca.cert),
-      writeFile(file('server.pem'), server.cert),
-      writeFile(file('server.key'), server.private),
-      writeFile(file('client.pem'), client.cert),
-      writeFile(file('client.key'), client.private),
-    ]);
+    pki = await makeTestPki(dir.path, 'node-1');
   });
   afterAll(() => dir.cleanup());
 
