@@ -10,9 +10,10 @@
 import { performance } from 'node:perf_hooks';
 import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
 import { UnavailableError, slotEquals, type Slot } from '@massa-bootstrap/core';
-import type { IngestFinalSlotsResponse, SlotChanges } from '@massa-bootstrap/proto';
+import type { IngestFinalSlotsResponse } from '@massa-bootstrap/proto';
 import { toStatus } from '@massa-bootstrap/rpc';
 import { logOutcome } from './call-kit';
+import { decodeSlotRequest, type SlotRequest } from './ingest/slot-request';
 import { IngestSession, SkippedAfterFailureError, type Ingested } from './ingest/slot-writer';
 import { digestOfLanes } from './reads/lanes-digest';
 import { readStatus } from './reads/status';
@@ -56,15 +57,6 @@ export function isCommittedSlot(result: Ingested | undefined): boolean {
   return result?.kind === 'appended' || (result?.kind === 'genesis' && result.sealed);
 }
 
-function changeBytes(message: SlotChanges): number {
-  let bytes = 0;
-  for (const change of message.changes) {
-    bytes += change.key.length + 16;
-    if (change.change?.$case === 'setValue') bytes += change.change.value.length;
-  }
-  return bytes;
-}
-
 /** One IngestFinalSlots call. */
 class IngestCall implements ShutdownParticipant {
   private readonly session = new IngestSession();
@@ -80,14 +72,15 @@ class IngestCall implements ShutdownParticipant {
   constructor(
     private readonly runtime: StoreRuntime,
     private readonly core: StoreCore,
-    private readonly call: ServerReadableStream<SlotChanges, IngestFinalSlotsResponse>,
+    private readonly call: ServerReadableStream<Buffer, IngestFinalSlotsResponse>,
     private readonly callback: sendUnaryData<IngestFinalSlotsResponse>,
     private readonly telemetry: CallTelemetry,
   ) {}
 
   start(): void {
     this.runtime.ingestCalls.add(this);
-    this.call.on('data', (message: SlotChanges) => this.onMessage(message));
+    // Requests arrive encoded (wire-service.ts).
+    this.call.on('data', (bytes: Buffer) => this.onMessage(bytes));
     this.call.on('end', () => this.onHalfClose());
     this.call.on('cancelled', () => this.abandon());
     this.call.on('error', () => this.abandon());
@@ -97,8 +90,17 @@ class IngestCall implements ShutdownParticipant {
     this.fail(err);
   }
 
-  private onMessage(message: SlotChanges): void {
+  private onMessage(bytes: Buffer): void {
     if (this.answered || this.session.failure !== undefined) return;
+    let request: SlotRequest;
+    try {
+      request = decodeSlotRequest(bytes);
+    } catch (err) {
+      // Like a refused slot: the call ends with this error once the slots before are durable.
+      this.fail(err);
+      return;
+    }
+    const message = request.message;
     if (this.firstSlot === undefined) {
       this.firstSlot = message.slot;
     } else if (
@@ -109,7 +111,8 @@ class IngestCall implements ShutdownParticipant {
       this.genesisPhase = false;
       this.track(this.core.writer.sealGenesis(this.session), 0);
     }
-    this.track(this.core.writer.append(message, this.session), changeBytes(message));
+    // Pending bytes count the request: its keys and values are views into it.
+    this.track(this.core.writer.appendRequest(request, this.session), bytes.length);
     if (this.pendingSlots >= MAX_PENDING_SLOTS || this.pendingBytes >= MAX_PENDING_BYTES) {
       this.paused = true;
       this.call.pause();
@@ -214,7 +217,7 @@ export function ingestFinalSlots(
   runtime: StoreRuntime,
   telemetry: CallTelemetry = NO_CALL_TELEMETRY,
 ): (
-  call: ServerReadableStream<SlotChanges, IngestFinalSlotsResponse>,
+  call: ServerReadableStream<Buffer, IngestFinalSlotsResponse>,
   callback: sendUnaryData<IngestFinalSlotsResponse>,
 ) => void {
   return (call, callback) => {

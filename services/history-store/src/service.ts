@@ -11,7 +11,6 @@ import type {
   HistoryStoreStatus,
   ReadStatePartRequest,
   ReadStatePartResponse,
-  SlotChanges,
   StreamChangesRequest,
   WatchFinalSlotsRequest,
 } from '@massa-bootstrap/proto';
@@ -91,12 +90,13 @@ export function historyStoreHandlers(
   telemetry: CallTelemetry = NO_CALL_TELEMETRY,
 ): UntypedServiceImplementation {
   return {
-    appendFinalSlot: unary<SlotChanges, AppendFinalSlotResponse>(
+    appendFinalSlot: unary<Buffer, AppendFinalSlotResponse>(
       runtime,
       'AppendFinalSlot',
       reporting(telemetry, async (request) => {
         const queuedAt = performance.now();
-        const result = await runtime.core().writer.append(request);
+        // The request arrives encoded (wire-service.ts).
+        const result = await runtime.core().writer.appendEncoded(request);
         if (isCommittedSlot(result)) telemetry.onCommitted(performance.now() - queuedAt);
         return {
           slot: wireSlot(result.slot),

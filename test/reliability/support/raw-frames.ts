@@ -96,8 +96,9 @@ const READ_ANSWERS = [
 /**
  * The documented answers to a raw frame of `shape` sent to a method taking its request as
  * `call`. grpc-js (1.14) decides most of them before any handler runs:
- * - bytes that do not decode: INTERNAL "Error deserializing request" (the gateway decodes
- *   requests itself, tolerantly, and answers INVALID_ARGUMENT with BadRequest);
+ * - bytes that do not decode: INTERNAL "Error deserializing request" for the history-store's
+ *   read methods; the gateway and the store's ingest methods decode requests themselves,
+ *   tolerantly, and answer INVALID_ARGUMENT with BadRequest;
  * - a length prefix above grpc.max_receive_message_length: RESOURCE_EXHAUSTED;
  * - no complete message (none, or a truncated one, which grpc-js silently drops at END_STREAM)
  *   or two messages for a unary/server-streaming method: UNIMPLEMENTED "Received no / a second

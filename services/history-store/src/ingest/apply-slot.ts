@@ -15,6 +15,7 @@ import {
 import { SlotChanges, type KeyChange } from '@massa-bootstrap/proto';
 import { oldestAvailableSlot } from '../history-window';
 import type { StorageWriter, StoreMeta } from '../storage/history-storage';
+import { encodeHistoryEntry, type SlotRequest } from './slot-request';
 import {
   applyToState,
   begin,
@@ -130,18 +131,13 @@ function appendNext(
   writer: StorageWriter,
   ctx: ApplyContext,
   work: Work,
-  message: SlotChanges,
+  request: SlotRequest,
   slot: Slot,
 ): Ingested {
+  const message = request.message;
   applyToState(writer, work, message.changes, false);
   const digest = checkDigest(work, message.stateDigest);
-  const encoded = Buffer.from(
-    SlotChanges.encode({
-      slot: { period: slot.period, thread: slot.thread },
-      changes: message.changes,
-      stateDigest: digest,
-    }).finish(),
-  );
+  const encoded = encodeHistoryEntry(request, slot, digest);
   writer.putHistory(slot, encoded);
   const meta = work.meta;
   meta.historyCount += 1;
@@ -201,14 +197,15 @@ function startGenesis(
 
 /**
  * Applies one slot (or genesis chunk) sent by `owner` (an ingest stream; undefined for a unary
- * append, whose genesis is sealed at once). `message` must have passed slotChangesProblems().
+ * append, whose genesis is sealed at once). The message must have passed slotChangesProblems().
  */
 export function applySlot(
   writer: StorageWriter,
   ctx: ApplyContext,
-  message: SlotChanges,
+  request: SlotRequest,
   owner: GenesisOwner | undefined,
 ): Ingested {
+  const message = request.message;
   const work = begin(writer, ctx);
   const slot: Slot = { period: message.slot!.period, thread: message.slot!.thread };
   const pending = work.meta.pendingGenesis;
@@ -241,7 +238,7 @@ export function applySlot(
   if (work.meta.newestSlot === undefined)
     return startGenesis(writer, ctx, work, message, slot, owner);
   if (compareSlots(slot, work.meta.newestSlot) > 0)
-    return appendNext(writer, ctx, work, message, slot);
+    return appendNext(writer, ctx, work, request, slot);
   return replay(writer, ctx, work.meta, message, slot);
 }
 

@@ -16,6 +16,7 @@ import type { SlotChanges } from '@massa-bootstrap/proto';
 import type { RetentionPolicy } from '../retention';
 import type { HistoryStorage, StorageWriter } from '../storage/history-storage';
 import type { LiveSlot } from '../watch-hub';
+import { decodeSlotRequest, requestOf, type SlotRequest } from './slot-request';
 import {
   LostCommitError,
   applyRetention,
@@ -151,6 +152,28 @@ export class SlotWriter {
    * once the slot is durable.
    */
   append(message: SlotChanges, session?: IngestSession): Promise<Ingested> {
+    return this.appendRequest(requestOf(message), session);
+  }
+
+  /**
+   * append() for an encoded SlotChanges as received on the wire: decoded once without copies,
+   * and stored as its own bytes when they are canonical (slot-request.ts). Bytes that do not
+   * decode are refused like a malformed slot.
+   */
+  appendEncoded(bytes: Buffer, session?: IngestSession): Promise<Ingested> {
+    let request: SlotRequest;
+    try {
+      request = decodeSlotRequest(bytes);
+    } catch (err) {
+      session?.fail(session.nextIndex(), err);
+      return Promise.reject(err);
+    }
+    return this.appendRequest(request, session);
+  }
+
+  /** append() for a request decoded with decodeSlotRequest(). */
+  appendRequest(request: SlotRequest, session?: IngestSession): Promise<Ingested> {
+    const message = request.message;
     const problems: FieldViolation[] = slotChangesProblems(
       message.changes,
       this.options.threadCount,
@@ -171,7 +194,7 @@ export class SlotWriter {
     return this.unit((w) => {
       if (session?.skips(index)) throw new SkippedAfterFailureError();
       try {
-        return applySlot(w, this.ctx, message, session);
+        return applySlot(w, this.ctx, request, session);
       } catch (err) {
         session?.fail(index, err);
         throw err;

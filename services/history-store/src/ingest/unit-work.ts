@@ -94,7 +94,7 @@ export function finish(writer: StorageWriter, ctx: ApplyContext, work: Work): vo
 
 /**
  * Applies `changes` to the state, the digest and the counters of `work`; with `rejectExisting`,
- * a key already present is refused (genesis chunks).
+ * a key already present is refused (genesis chunks). `changes` must have distinct keys.
  */
 export function applyToState(
   writer: StorageWriter,
@@ -103,32 +103,43 @@ export function applyToState(
   rejectExisting: boolean,
 ): void {
   const meta = work.meta;
-  changes.forEach((change, i) => {
+  const existed = new Uint8Array(changes.length);
+  // Every old value is read, and hashed out of the digest, before anything is written: a peeked
+  // value is valid only until the next read, and a unit that reads before it writes never needs
+  // its own writes back (see storage/unit-buffer.ts). Keys are distinct, so the order of reads
+  // and writes does not change the result.
+  for (let i = 0; i < changes.length; i++) {
+    const change = changes[i]!;
     const value = changeValue(change);
-    const old = writer.getState(change.key);
-    if (rejectExisting && old !== undefined) {
+    const old = writer.peekState(change.key);
+    if (old === undefined) {
+      if (value === undefined) continue; // deleting an absent key changes nothing
+      work.digest.add(change.key, value);
+      meta.entryCount += 1;
+      meta.stateBytes += change.key.length + value.length;
+      continue;
+    }
+    if (rejectExisting) {
       throw invalidArgument(
         `changes[${i}].key`,
         'key already set by an earlier chunk of this genesis',
       );
     }
+    existed[i] = 1;
+    work.digest.replace(change.key, old, value);
     if (value === undefined) {
-      if (old === undefined) return;
-      work.digest.remove(change.key, old);
-      writer.deleteState(change.key);
       meta.entryCount -= 1;
       meta.stateBytes -= change.key.length + old.length;
-      return;
-    }
-    work.digest.replace(change.key, old, value);
-    writer.putState(change.key, value);
-    if (old === undefined) {
-      meta.entryCount += 1;
-      meta.stateBytes += change.key.length + value.length;
     } else {
       meta.stateBytes += value.length - old.length;
     }
-  });
+  }
+  for (let i = 0; i < changes.length; i++) {
+    const change = changes[i]!;
+    const value = changeValue(change);
+    if (value !== undefined) writer.putState(change.key, value);
+    else if (existed[i] === 1) writer.deleteState(change.key);
+  }
 }
 
 /** The digest after the unit; refuses a non-empty `sent` digest that differs from it. */

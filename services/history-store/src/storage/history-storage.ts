@@ -69,6 +69,11 @@ export interface StorageReader {
 
 /** A write unit's view: reads see the unit's own writes and those of earlier units. */
 export interface StorageWriter extends StorageReader {
+  /**
+   * The value of `key` without a copy: valid only until the next call on this writer (the
+   * engine may reuse the memory). For hot paths that use the old value at once (digest).
+   */
+  peekState(key: Uint8Array): Uint8Array | undefined;
   /** Sets `key` to `value` (insert or overwrite). */
   putState(key: Uint8Array, value: Uint8Array): void;
   /** Removes `key`; removing an absent key does nothing. */
@@ -94,10 +99,11 @@ export interface HistoryStorage {
   read<T>(fn: (reader: StorageReader) => T): T;
   /**
    * Runs `fn` as one atomic write unit. Units run in call order, one after the other (several
-   * may share one commit). When `fn` throws, none of its writes happen, later units are
-   * unaffected, and the promise rejects with what it threw. Otherwise the promise resolves with
-   * `fn`'s result once the commit holding the unit is durable; anything a reader can see is
-   * durable. `fn` must be synchronous.
+   * may share one commit: queue units without waiting for each to be durable to get fewer,
+   * larger commits). When `fn` throws, none of its writes happen, later units are unaffected,
+   * and the promise rejects with what it threw. Otherwise the promise resolves with `fn`'s
+   * result once the commit holding the unit is durable; anything a reader can see is durable.
+   * `fn` must be synchronous.
    */
   write<T>(fn: (writer: StorageWriter) => T): Promise<T>;
   /** Waits for pending write units, then releases the engine. */

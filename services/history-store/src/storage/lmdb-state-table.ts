@@ -74,15 +74,31 @@ function search(items: readonly BucketItem[], suffix: Uint8Array): number {
   return -lo - 1;
 }
 
+/** `bytes` as a Buffer (lmdb-js binary keys must be Buffers), without copying. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
 /** The state table over one LMDB database opened with binary keys and values. */
 export class LmdbStateTable {
   constructor(private readonly db: Database<Buffer, Buffer>) {}
 
+  /**
+   * The value of `key` in the current write transaction, without a copy: a view of lmdb-js's
+   * shared read buffer, overwritten by the next read. Bucketed keys are decoded (a copy).
+   */
+  peek(key: Uint8Array): Uint8Array | undefined {
+    if (key.length > SHORT_KEY_MAX) return this.get(key);
+    const shared = this.db.getBinaryFast(asBuffer(key));
+    // That buffer's `length` property is the value's size but its real length is the buffer's
+    // capacity, which TypedArray.set() and friends would use: hand out an exact view.
+    return shared === undefined ? undefined : shared.subarray(0, shared.length);
+  }
+
   /** The value of `key` in `transaction` (the current write transaction when undefined). */
   get(key: Uint8Array, transaction?: Transaction): Buffer | undefined {
     const options = transaction === undefined ? undefined : { transaction };
-    if (key.length <= SHORT_KEY_MAX)
-      return this.db.get(Buffer.from(key.buffer, key.byteOffset, key.length), options);
+    if (key.length <= SHORT_KEY_MAX) return this.db.get(asBuffer(key), options);
     const bucket = this.db.get(bucketKeyOf(key), options);
     if (bucket === undefined) return undefined;
     const items = decodeBucket(bucket);
@@ -92,9 +108,9 @@ export class LmdbStateTable {
 
   /** Sets `key`; must run inside a write transaction. */
   put(key: Uint8Array, value: Uint8Array): void {
-    const valueBuffer = Buffer.from(value.buffer, value.byteOffset, value.length);
+    const valueBuffer = asBuffer(value);
     if (key.length <= SHORT_KEY_MAX) {
-      this.db.putSync(Buffer.from(key.buffer, key.byteOffset, key.length), valueBuffer);
+      this.db.putSync(asBuffer(key), valueBuffer);
       return;
     }
     const bucketKey = bucketKeyOf(key);
@@ -110,7 +126,7 @@ export class LmdbStateTable {
   /** Removes `key` if present; must run inside a write transaction. */
   remove(key: Uint8Array): void {
     if (key.length <= SHORT_KEY_MAX) {
-      this.db.removeSync(Buffer.from(key.buffer, key.byteOffset, key.length));
+      this.db.removeSync(asBuffer(key));
       return;
     }
     const bucketKey = bucketKeyOf(key);

@@ -7,10 +7,9 @@
  *
  * Durability: `overlappingSync` is off, so a commit is flushed to disk before it becomes
  * visible and before its promise resolves: whatever a reader or a client has seen survives
- * a kill -9 or a power loss. Atomicity per unit: every unit runs in its own LMDB child
- * transaction (lmdb-js `childTransaction`), so a unit that throws is rolled back alone even
- * when lmdb-js batches several units into one commit (a plain `transaction()` callback that
- * throws would keep its writes).
+ * a kill -9 or a power loss. Atomicity per unit: units queued together run in one transaction
+ * (one commit, one fsync), each writing through its own buffer that is applied only when the
+ * unit returns, so a unit that throws writes nothing (lmdb-batch.ts).
  */
 import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
 import type { Slot } from '@massa-bootstrap/core';
@@ -22,6 +21,7 @@ import type {
   StoredEntry,
   StoredSlot,
 } from './history-storage';
+import { LmdbUnitBatcher } from './lmdb-batch';
 import { LmdbMeta, STORAGE_FORMAT } from './lmdb-meta';
 import { LmdbStateTable } from './lmdb-state-table';
 import { decodeSlotKey, encodeSlotKey } from './slot-key';
@@ -77,6 +77,10 @@ class LmdbReader implements StorageReader {
 }
 
 class LmdbWriter extends LmdbReader implements StorageWriter {
+  peekState(key: Uint8Array): Uint8Array | undefined {
+    return this.state.peek(key);
+  }
+
   putState(key: Uint8Array, value: Uint8Array): void {
     this.state.put(key, value);
   }
@@ -107,7 +111,7 @@ class LmdbWriter extends LmdbReader implements StorageWriter {
 
 /** The LMDB engine. Create with {@link openLmdbStorage}. */
 export class LmdbStorage implements HistoryStorage {
-  private readonly writer: LmdbWriter;
+  private readonly batcher: LmdbUnitBatcher;
   private readonly state: LmdbStateTable;
   private readonly metaTable: LmdbMeta;
   private closing: Promise<void> | undefined;
@@ -121,7 +125,10 @@ export class LmdbStorage implements HistoryStorage {
   ) {
     this.state = new LmdbStateTable(stateDb);
     this.metaTable = new LmdbMeta(metaDb);
-    this.writer = new LmdbWriter(this.state, history, this.metaTable, undefined);
+    this.batcher = new LmdbUnitBatcher(
+      env,
+      new LmdbWriter(this.state, history, this.metaTable, undefined),
+    );
   }
 
   /** @internal Use openLmdbStorage(). */
@@ -171,12 +178,12 @@ export class LmdbStorage implements HistoryStorage {
 
   write<T>(fn: (writer: StorageWriter) => T): Promise<T> {
     if (this.closing) return Promise.reject(new Error('storage is closed'));
-    return this.env.childTransaction(() => fn(this.writer));
+    return this.batcher.write(fn);
   }
 
   close(): Promise<void> {
-    // lmdb-js waits for outstanding transactions before closing the environment.
-    this.closing ??= this.env.close();
+    // Queued units first; lmdb-js then waits for outstanding transactions before closing.
+    this.closing ??= this.batcher.idle().then(() => this.env.close());
     return this.closing;
   }
 }

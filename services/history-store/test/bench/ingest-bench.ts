@@ -1,96 +1,158 @@
 /**
- * Quick local measurement of ingest throughput (not a test):
- *   node --conditions=massa-src --import tsx services/history-store/test/bench/ingest-bench.ts [slots] [changesPerSlot] [valueBytes]
- * Starts a store in a temp dir, streams slots through IngestFinalSlots, then appends some with
- * AppendFinalSlot one at a time, and prints slots/s and MB/s for each.
+ * Local measurement of ingest cost (not a test; the project's `npm run bench` is the reference):
+ *   node --conditions=massa-src --import tsx services/history-store/test/bench/ingest-bench.ts \
+ *     [slots=300] [changesPerSlot=1000,100] [valueBytes=100] [--entries=N] [--append=N] \
+ *     [--no-plain] [--profile[=dir]] [--threads] [--keep]
+ * The store runs in a child process (store-entry.ts: startHistoryStore as main.ts runs it) on a
+ * genesis of `entries` keys (default 100,000) with a history length of 600 that is filled
+ * first, so that every measured slot also trims one. Every change overwrites an existing key
+ * (71-byte keys). For each changes-per-slot figure it prints the store process's CPU ms per
+ * slot (from /proc: all threads, and the JS main thread alone) and wall-clock slots/s, for
+ * IngestFinalSlots, then AppendFinalSlot one call at a time (default 100 slots), then the plain
+ * LMDB loop (same writes, no gRPC, no digest, in this process). On a shared machine CPU ms per
+ * slot is the stable figure. `--profile` takes a V8 CPU profile of the store's main thread
+ * during each IngestFinalSlots case and prints its top functions by self time.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentials, type ServiceError } from '@grpc/grpc-js';
-import { HistoryStoreClient, type SlotChanges } from '@massa-bootstrap/proto';
-import pino from 'pino';
-import { startHistoryStore } from '../../src/server';
+import { THREAD_COUNT, genesisChunks, updateSlots, type BenchShape } from './bench-workload';
+import { PlainLoop } from './plain-loop';
+import { profileTop } from './profile-top';
+import { appendRaw, ingestRaw, rawClient } from './raw-calls';
+import { processCpu, startStoreProcess, type CpuSplit } from './store-process';
 
-const slots = Number(process.argv[2] ?? 300);
-const changesPerSlot = Number(process.argv[3] ?? 1000);
-const valueBytes = Number(process.argv[4] ?? 64);
-const threadCount = 32;
+const HISTORY_LENGTH = 600;
 
-function message(index: number): SlotChanges {
-  const slot = { period: 1 + Math.floor(index / threadCount), thread: index % threadCount };
-  const changes = [];
-  for (let i = 0; i < changesPerSlot; i++) {
-    const key = Buffer.from(
-      `ledger/${String((index * 7919 + i * 104729) % 1_000_000).padStart(7, '0')}/balance`,
-    );
-    const value = Buffer.alloc(valueBytes, (index + i) & 0xff);
-    changes.push({ key, change: { $case: 'setValue' as const, value } });
+/** `--name=value` gives 'value', `--name` gives '', absent gives undefined. */
+function flag(name: string): string | undefined {
+  for (const arg of process.argv.slice(2)) {
+    if (arg === `--${name}`) return '';
+    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
   }
-  // Keys must be unique in a slot: drop accidental repeats.
-  const seen = new Set<string>();
-  return {
-    slot,
-    changes: changes.filter((c) => !seen.has(c.key.toString()) && seen.add(c.key.toString())),
-    stateDigest: Buffer.alloc(0),
-  };
+  return undefined;
+}
+
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const slots = Number(positional[0] ?? 300);
+const changeCounts = (positional[1] ?? '1000,100').split(',').map(Number);
+const shape: BenchShape = {
+  entries: Number(flag('entries') ?? 100_000),
+  valueBytes: Number(positional[2] ?? 100),
+};
+const appendSlots = Number(flag('append') ?? 100);
+
+async function measure(
+  label: string,
+  count: number,
+  cpu: () => CpuSplit,
+  run: () => Promise<void>,
+  commits?: () => Promise<number>,
+): Promise<void> {
+  const commits0 = await commits?.();
+  const before = cpu();
+  const t0 = performance.now();
+  await run();
+  const wallMs = performance.now() - t0;
+  const after = cpu();
+  const commits1 = await commits?.();
+  const perCommit =
+    commits0 === undefined || commits1 === undefined
+      ? ''
+      : ` ${(count / Math.max(1, commits1 - commits0)).toFixed(1)} slots/commit`;
+  console.log(
+    `${label.padEnd(38)} ${String(count).padStart(5)} slots ` +
+      `${((after.total - before.total) / count).toFixed(2).padStart(7)} CPU ms/slot ` +
+      `(main thread ${((after.main - before.main) / count).toFixed(2).padStart(6)}) ` +
+      `${((count * 1000) / wallMs).toFixed(0).padStart(6)} slots/s${perCommit}`,
+  );
+  if (flag('threads') !== undefined) {
+    const rows = [...after.byName].map(
+      ([name, ms]) => `${name} ${((ms - (before.byName.get(name) ?? 0)) / count).toFixed(2)}`,
+    );
+    console.log(`  CPU ms/slot by thread: ${rows.filter((r) => !r.endsWith(' 0.00')).join(', ')}`);
+  }
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'history-store-bench-'));
-  const handle = await startHistoryStore(
-    { listen: '127.0.0.1:0', dataDir: dir, threadCount, finalHistoryLength: 600 },
-    pino({ level: 'warn' }),
-  );
-  const client = new HistoryStoreClient(handle.address, credentials.createInsecure(), {
-    'grpc.max_send_message_length': 64 * 1024 * 1024,
-  });
-  const messages = Array.from({ length: slots + 1 }, (_, i) => message(i));
-  const bytes = (from: number, to: number): number =>
-    messages
-      .slice(from, to)
-      .reduce((n, m) => n + m.changes.reduce((k, c) => k + c.key.length + valueBytes, 0), 0);
-
-  // Genesis first (one message), then the timed stream.
-  await new Promise<void>((resolve, reject) =>
-    client.appendFinalSlot(messages[0]!, (err) => (err ? reject(err) : resolve())),
-  );
-  const streamed = Math.floor(slots * 0.8);
-  let start = process.hrtime.bigint();
-  await new Promise<void>((resolve, reject) => {
-    const call = client.ingestFinalSlots((err: ServiceError | null) =>
-      err ? reject(err) : resolve(),
-    );
-    let i = 1;
-    const pump = (): void => {
-      while (i <= streamed) {
-        if (!call.write(messages[i++]!)) {
-          call.once('drain', pump);
-          return;
-        }
-      }
-      call.end();
-    };
-    pump();
-  });
-  let seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const root = mkdtempSync(join(tmpdir(), 'history-store-bench-'));
+  const profileFlag = flag('profile');
+  const profileDir = profileFlag === undefined ? undefined : profileFlag || join(root, 'profile');
+  if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
+  const genesis = genesisChunks(shape);
   console.log(
-    `IngestFinalSlots: ${streamed} slots x ${changesPerSlot} changes in ${seconds.toFixed(2)} s = ` +
-      `${(streamed / seconds).toFixed(0)} slots/s, ${(bytes(1, streamed + 1) / seconds / 1e6).toFixed(1)} MB/s of changes`,
+    `state ${shape.entries} x (71 + ${shape.valueBytes}) B, history ${HISTORY_LENGTH}, ` +
+      `cases ${changeCounts.join(', ')} changes/slot, load average ${loadavg()[0]!.toFixed(1)}`,
   );
-  start = process.hrtime.bigint();
-  for (let i = streamed + 1; i <= slots; i++) {
-    await new Promise<void>((resolve, reject) =>
-      client.appendFinalSlot(messages[i]!, (err) => (err ? reject(err) : resolve())),
+  let next = 1;
+  const fill = updateSlots(shape, next, HISTORY_LENGTH, 10);
+  next += HISTORY_LENGTH;
+  const cases = changeCounts.map((changes) => {
+    const batch = updateSlots(shape, next, slots, changes);
+    next += slots;
+    const appends = updateSlots(shape, next, appendSlots, changes);
+    next += appendSlots;
+    return { changes, batch, appends };
+  });
+
+  const store = await startStoreProcess(join(root, 'store'), HISTORY_LENGTH, THREAD_COUNT);
+  const client = rawClient(store.address);
+  await ingestRaw(client, genesis);
+  await ingestRaw(
+    client,
+    fill.map((s) => s.encoded),
+  ); // history full: every later slot trims one
+  const profiles: string[] = [];
+  for (const c of cases) {
+    if (profileDir !== undefined) await store.startProfile();
+    await measure(
+      `IngestFinalSlots c${c.changes}`,
+      slots,
+      store.cpu,
+      () =>
+        ingestRaw(
+          client,
+          c.batch.map((s) => s.encoded),
+        ),
+      store.commits,
+    );
+    if (profileDir !== undefined) {
+      const path = join(profileDir, `ingest-c${c.changes}.cpuprofile`);
+      await store.stopProfile(path);
+      profiles.push(path);
+    }
+    if (appendSlots === 0) continue;
+    // One call at a time, like a node appending each slot as it finalizes. (Concurrent calls
+    // are not measured: HTTP/2 may deliver them out of order, and a store refuses those.)
+    await measure(
+      `AppendFinalSlot c${c.changes} (one at a time)`,
+      appendSlots,
+      store.cpu,
+      async () => {
+        for (const s of c.appends) await appendRaw(client, s.encoded);
+      },
+      store.commits,
     );
   }
-  seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  console.log(
-    `AppendFinalSlot (one at a time): ${slots - streamed} slots in ${seconds.toFixed(2)} s = ${((slots - streamed) / seconds).toFixed(0)} slots/s`,
-  );
   client.close();
-  await handle.close();
-  rmSync(dir, { recursive: true, force: true });
+  await store.stop();
+
+  if (flag('no-plain') === undefined) {
+    const plain = await PlainLoop.open(join(root, 'plain'), genesis, HISTORY_LENGTH);
+    const ownCpu = (): CpuSplit => processCpu(process.pid);
+    await plain.ingest(fill);
+    for (const c of cases)
+      await measure(`plain LMDB loop c${c.changes}`, slots, ownCpu, () => plain.ingest(c.batch));
+    await plain.close();
+  }
+  for (const path of profiles) {
+    console.log(`\n${path}: store main thread during the IngestFinalSlots run`);
+    for (const row of profileTop(path, 25)) console.log(row);
+  }
+  if (flag('keep') === undefined) rmSync(root, { recursive: true, force: true });
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
