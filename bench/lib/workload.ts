@@ -11,6 +11,9 @@ import {
   type KeyChange,
   type StateEntry,
 } from '@massa-bootstrap/proto';
+import { seededRandom } from '../../test-support/src/random';
+
+export { seededRandom };
 
 /** Key length used everywhere: Massa ledger keys are about this long. */
 export const KEY_BYTES = 71;
@@ -104,18 +107,6 @@ export function encodeSlotChanges(message: SlotChanges): Buffer {
 /** The slot `offset` slots after genesis. */
 export function slotAfterGenesis(offset: number): Slot {
   return addSlots(GENESIS_SLOT, offset, THREAD_COUNT) as Slot;
-}
-
-/** A small seeded PRNG (mulberry32); deterministic across processes. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

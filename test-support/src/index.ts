@@ -34,3 +34,4 @@ export type { StoreSnapshot } from './store-snapshot';
 export { appendSlot, ingestSlots } from './store-calls';
 export { startFakeHistoryStore } from './fake-history-store';
 export type { FakeHistoryStore, FakeHistoryStoreHandlers } from './fake-history-store';
+export { pick, randomBytes, randomInt, seededRandom, sleep } from './random';

@@ -13,6 +13,7 @@ import {
   type StateDigest,
 } from '@massa-bootstrap/core';
 import type { KeyChange, SlotChanges } from '@massa-bootstrap/proto';
+import { seededRandom } from './random';
 
 /** Options of {@link StateWorkload.create}. */
 export interface StateWorkloadOptions {
@@ -33,17 +34,6 @@ export interface SlotMix {
   readonly overwrites?: number;
   readonly deletes?: number;
   readonly inserts?: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** See the module comment. */
@@ -67,7 +57,7 @@ export class StateWorkload {
   static async create(options: StateWorkloadOptions): Promise<StateWorkload> {
     return new StateWorkload(
       await createStateDigest(),
-      mulberry32(options.seed ?? 1),
+      seededRandom(options.seed ?? 1),
       options.valueBytes ?? 100,
       options.threadCount ?? 32,
       options,

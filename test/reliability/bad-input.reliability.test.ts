@@ -42,7 +42,7 @@ import type { BadInputTargets, BadRequest, StoreFacts } from './support/bad-requ
 import { badStoreRequest } from './support/bad-store-requests';
 import { undecodableMessage } from './support/protobuf-bytes';
 import { gatewayClient } from './support/gateway-calls';
-import { seededRandom } from './support/random';
+import { seededRandom } from '@massa-bootstrap/test-support';
 import { count, formatTally, reportFigures } from './support/report';
 import { atScale } from './support/scale';
 import { SlotFeed } from './support/slot-feed';

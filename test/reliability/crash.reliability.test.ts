@@ -26,7 +26,7 @@ import {
   type TempDir,
 } from '@massa-bootstrap/test-support';
 import { AckedProducer } from './support/acked-producer';
-import { randomInt, seededRandom, sleep } from './support/random';
+import { randomInt, seededRandom, sleep } from '@massa-bootstrap/test-support';
 import { formatTally, reportFigures } from './support/report';
 import { atScale } from './support/scale';
 import { SlotFeed } from './support/slot-feed';

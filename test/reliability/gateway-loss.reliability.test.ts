@@ -20,7 +20,7 @@ import {
 } from '@massa-bootstrap/test-support';
 import { credentials } from '@grpc/grpc-js';
 import { gatewayClient, tryGatewayStatus } from './support/gateway-calls';
-import { randomInt, seededRandom, sleep } from './support/random';
+import { randomInt, seededRandom, sleep } from '@massa-bootstrap/test-support';
 import { formatTally, reportFigures } from './support/report';
 import { atScale } from './support/scale';
 import { SlotFeed } from './support/slot-feed';

@@ -22,7 +22,7 @@ import {
   type TempDir,
 } from '@massa-bootstrap/test-support';
 import { gatewayClient, tryGatewayStatus } from './support/gateway-calls';
-import { sleep } from './support/random';
+import { sleep } from '@massa-bootstrap/test-support';
 import { formatTally, reportFigures } from './support/report';
 import { atScale } from './support/scale';
 import { SlotFeed } from './support/slot-feed';

@@ -6,8 +6,7 @@
  * acknowledged one must survive any crash.
  */
 import type { HistoryStoreClient } from '@massa-bootstrap/proto';
-import { appendSlot, ingestSlots } from '@massa-bootstrap/test-support';
-import { randomInt, sleep } from './random';
+import { appendSlot, ingestSlots, randomInt, sleep } from '@massa-bootstrap/test-support';
 import type { SlotFeed } from './slot-feed';
 
 /** See the module comment. */

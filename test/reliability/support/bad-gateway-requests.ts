@@ -10,20 +10,17 @@ import {
   StreamFinalChangesRequest,
   type Cursor,
 } from '@massa-bootstrap/proto';
-import { grpcFrame } from '@massa-bootstrap/test-support';
+import { grpcFrame, pick, randomInt } from '@massa-bootstrap/test-support';
 import {
   randomKey,
-  retainedSlot,
-  slotBeforeHistory,
   slotInFuture,
-  slotWithBadThread,
+  slotOfKind,
   streamOutcome,
   type BadRequest,
   type StoreFacts,
 } from './bad-request-kit';
 import { hugePeriodSlot, lengthDelimited } from './protobuf-bytes';
-import { rawAllowed, rawBody, sendRaw, type FrameShape } from './raw-frames';
-import { pick, randomInt } from './random';
+import { ALL_SHAPES, rawAllowed, rawBody, sendRaw } from './raw-frames';
 
 const GATEWAY = 'gateway' as const;
 const KIB = 1024;
@@ -31,15 +28,11 @@ const MIB = 1024 * KIB;
 
 /** A random resume cursor: any slot kind, random key bytes, random completion flag. */
 function randomCursor(random: () => number, facts: StoreFacts): Cursor {
-  const which = randomInt(random, 0, 3);
-  const slot =
-    which === 0
-      ? slotBeforeHistory(random, facts)
-      : which === 1
-        ? slotInFuture(random, facts)
-        : which === 2
-          ? slotWithBadThread(random, facts)
-          : retainedSlot(random, facts);
+  const slot = slotOfKind(
+    random,
+    facts,
+    pick(random, ['past', 'future', 'bad-thread', 'retained']),
+  );
   const stateComplete = random() < 0.2;
   const lastKey = stateComplete && random() < 0.5 ? Buffer.alloc(0) : randomKey(random);
   return { slot: random() < 0.05 ? undefined : slot, lastKey, stateComplete };
@@ -75,17 +68,11 @@ export function badGatewayRequest(random: () => number, facts: StoreFacts): BadR
     };
   }
   if (roll < 0.6) {
-    const which = randomInt(random, 0, 4);
-    const afterSlot =
-      which === 0
-        ? slotBeforeHistory(random, facts)
-        : which === 1
-          ? slotInFuture(random, facts)
-          : which === 2
-            ? slotWithBadThread(random, facts)
-            : which === 3
-              ? undefined
-              : retainedSlot(random, facts);
+    const afterSlot = slotOfKind(
+      random,
+      facts,
+      pick(random, ['past', 'future', 'bad-thread', 'missing', 'retained']),
+    );
     return {
       service: GATEWAY,
       kind: 'StreamFinalChanges: past/future/invalid/missing slot',
@@ -116,16 +103,6 @@ export function badGatewayRequest(random: () => number, facts: StoreFacts): BadR
   return rawGatewayFrame(random, facts);
 }
 
-const SHAPES: readonly FrameShape[] = [
-  'not-protobuf',
-  'compressed-flag',
-  'truncated',
-  'oversize-length',
-  'no-message',
-  'two-messages',
-  'random-bytes',
-];
-
 /** Garbage HTTP/2 frames to the gateway's methods. */
 function rawGatewayFrame(random: () => number, facts: StoreFacts): BadRequest {
   const method = pick(random, [
@@ -134,7 +111,7 @@ function rawGatewayFrame(random: () => number, facts: StoreFacts): BadRequest {
     'streamFinalChanges',
     'getStatus',
   ] as const);
-  const shape = pick(random, SHAPES);
+  const shape = pick(random, ALL_SHAPES);
   const message =
     method === 'bootstrap'
       ? Buffer.from(

@@ -6,8 +6,13 @@
 import { status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import type { Slot } from '@massa-bootstrap/core';
 import type { BootstrapGatewayClient, HistoryStoreClient } from '@massa-bootstrap/proto';
-import { collectStream, type RawGrpcConnection } from '@massa-bootstrap/test-support';
-import { pick, randomBytes, randomInt } from './random';
+import {
+  collectStream,
+  pick,
+  randomBytes,
+  randomInt,
+  type RawGrpcConnection,
+} from '@massa-bootstrap/test-support';
 
 /** What the generators know about the store under test (read before the run). */
 export interface StoreFacts {
@@ -98,6 +103,29 @@ export function slotWithBadThread(random: () => number, facts: StoreFacts): Slot
         ? facts.threadCount + randomInt(random, 0, 3)
         : randomInt(random, facts.threadCount, 2 ** 32 - 1),
   };
+}
+
+/** What kind of slot a generated request names. */
+export type SlotKind = 'past' | 'future' | 'bad-thread' | 'retained' | 'missing';
+
+/** A random slot of `kind`: before the history, after the newest, thread out of range, stored, or none. */
+export function slotOfKind(
+  random: () => number,
+  facts: StoreFacts,
+  kind: SlotKind,
+): Slot | undefined {
+  switch (kind) {
+    case 'past':
+      return slotBeforeHistory(random, facts);
+    case 'future':
+      return slotInFuture(random, facts);
+    case 'bad-thread':
+      return slotWithBadThread(random, facts);
+    case 'retained':
+      return retainedSlot(random, facts);
+    case 'missing':
+      return undefined;
+  }
 }
 
 /** Random key bytes, mostly legal (1..64 bytes), sometimes empty or over MAX_KEY_BYTES. */

@@ -12,13 +12,20 @@ import {
   WatchFinalSlotsRequest,
   type KeyChange,
 } from '@massa-bootstrap/proto';
-import { grpcFrame, ingestSlots } from '@massa-bootstrap/test-support';
+import {
+  grpcFrame,
+  ingestSlots,
+  pick,
+  randomBytes,
+  randomInt,
+} from '@massa-bootstrap/test-support';
 import {
   randomKey,
   retainedSlot,
   slotBeforeHistory,
   statusName,
   slotInFuture,
+  slotOfKind,
   slotWithBadThread,
   streamOutcome,
   unaryOutcome,
@@ -26,8 +33,7 @@ import {
   type StoreFacts,
 } from './bad-request-kit';
 import { hugePeriodSlot, lengthDelimited } from './protobuf-bytes';
-import { rawAllowed, rawBody, sendRaw, type FrameShape } from './raw-frames';
-import { pick, randomBytes, randomInt } from './random';
+import { ALL_SHAPES, rawAllowed, rawBody, sendRaw, UNDECODABLE_SHAPES } from './raw-frames';
 
 const STORE = 'history-store' as const;
 
@@ -181,17 +187,10 @@ export function badStoreRequest(random: () => number, facts: StoreFacts): BadReq
     };
   }
   if (roll < 0.67) {
+    // Kind 5 ("retained" again) also names an until slot before the history.
     const which = randomInt(random, 0, 5);
-    const after =
-      which === 0
-        ? slotBeforeHistory(random, facts)
-        : which === 1
-          ? slotInFuture(random, facts)
-          : which === 2
-            ? slotWithBadThread(random, facts)
-            : which === 3
-              ? undefined
-              : retainedSlot(random, facts);
+    const kinds = ['past', 'future', 'bad-thread', 'missing', 'retained', 'retained'] as const;
+    const after = slotOfKind(random, facts, kinds[which] ?? 'missing');
     const until = which === 5 && after !== undefined ? slotBeforeHistory(random, facts) : undefined;
     const request = {
       afterSlot: after,
@@ -206,13 +205,7 @@ export function badStoreRequest(random: () => number, facts: StoreFacts): BadReq
     };
   }
   if (roll < 0.72) {
-    const which = randomInt(random, 0, 2);
-    const after =
-      which === 0
-        ? slotBeforeHistory(random, facts)
-        : which === 1
-          ? slotInFuture(random, facts)
-          : slotWithBadThread(random, facts);
+    const after = slotOfKind(random, facts, pick(random, ['past', 'future', 'bad-thread']));
     return {
       service: STORE,
       kind: 'WatchFinalSlots: past/future/invalid slot',
@@ -241,16 +234,6 @@ export function badStoreRequest(random: () => number, facts: StoreFacts): BadReq
   return rawStoreFrame(random, facts);
 }
 
-const WRITE_SHAPES: readonly FrameShape[] = [
-  'not-protobuf',
-  'compressed-flag',
-  'truncated',
-  'oversize-length',
-  'no-message',
-  'two-messages',
-];
-const READ_SHAPES: readonly FrameShape[] = [...WRITE_SHAPES, 'random-bytes'];
-
 /** Garbage HTTP/2 frames; writes never get bytes that could decode to a valid slot. */
 function rawStoreFrame(random: () => number, facts: StoreFacts): BadRequest {
   const method = pick(random, [
@@ -263,7 +246,7 @@ function rawStoreFrame(random: () => number, facts: StoreFacts): BadRequest {
   ] as const);
   const write = method === 'appendFinalSlot' || method === 'ingestFinalSlots';
   // Watch with a valid request would stream forever: only undecodable shapes go there.
-  const shapes = write || method === 'watchFinalSlots' ? WRITE_SHAPES : READ_SHAPES;
+  const shapes = write || method === 'watchFinalSlots' ? UNDECODABLE_SHAPES : ALL_SHAPES;
   const shape = pick(random, shapes);
   // The well-formed message wrapped by compressed-flag / truncated / two-messages. For writes
   // it is a refused slot (thread out of range), so that even a server that read it would not

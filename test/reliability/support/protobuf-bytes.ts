@@ -2,7 +2,7 @@
  * Protobuf bytes no generated encoder writes: varints of periods beyond 2^53 - 1, hand-built
  * fields, and bodies no decoder accepts.
  */
-import { randomBytes, randomInt } from './random';
+import { randomBytes, randomInt } from '@massa-bootstrap/test-support';
 
 /** Protobuf varint of a non-negative integer given as a bigint (periods beyond 2^53). */
 export function varint(value: bigint): Buffer {

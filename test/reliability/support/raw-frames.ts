@@ -4,12 +4,13 @@
  */
 import {
   grpcFrame,
+  randomBytes,
+  randomInt,
   type RawGrpcConnection,
   type RawGrpcOutcome,
 } from '@massa-bootstrap/test-support';
 import { statusName } from './bad-request-kit';
 import { undecodableMessage } from './protobuf-bytes';
-import { randomBytes, randomInt } from './random';
 
 /**
  * The outcome of a raw call: the status name, 'OK_STREAMING' when a valid request started a
@@ -31,6 +32,19 @@ export type FrameShape =
   | 'no-message'
   | 'two-messages'
   | 'random-bytes';
+
+/** The shapes that never carry a message that could decode (safe for write methods). */
+export const UNDECODABLE_SHAPES: readonly FrameShape[] = [
+  'not-protobuf',
+  'compressed-flag',
+  'truncated',
+  'oversize-length',
+  'no-message',
+  'two-messages',
+];
+
+/** Every shape. */
+export const ALL_SHAPES: readonly FrameShape[] = [...UNDECODABLE_SHAPES, 'random-bytes'];
 
 /**
  * Builds the request body of `shape` around `message` (a well-formed message for
@@ -96,9 +110,10 @@ const READ_ANSWERS = [
 /**
  * The documented answers to a raw frame of `shape` sent to a method taking its request as
  * `call`. grpc-js (1.14) decides most of them before any handler runs:
- * - bytes that do not decode: INTERNAL "Error deserializing request" for the history-store's
- *   read methods; the gateway and the store's ingest methods decode requests themselves,
- *   tolerantly, and answer INVALID_ARGUMENT with BadRequest;
+ * - bytes that do not decode: INVALID_ARGUMENT with BadRequest. Both services register
+ *   pass-through request deserializers and decode every request themselves, tolerantly, so
+ *   grpc-js never answers INTERNAL "Error deserializing request" (what a throwing generated
+ *   decoder would give);
  * - a length prefix above grpc.max_receive_message_length: RESOURCE_EXHAUSTED;
  * - no complete message (none, or a truncated one, which grpc-js silently drops at END_STREAM)
  *   or two messages for a unary/server-streaming method: UNIMPLEMENTED "Received no / a second
@@ -111,7 +126,7 @@ const READ_ANSWERS = [
 export function rawAllowed(shape: FrameShape, call: CallShape, write: boolean): readonly string[] {
   switch (shape) {
     case 'not-protobuf':
-      return ['INTERNAL', 'INVALID_ARGUMENT'];
+      return ['INVALID_ARGUMENT'];
     case 'oversize-length':
       return ['RESOURCE_EXHAUSTED'];
     case 'truncated':
@@ -123,6 +138,7 @@ export function rawAllowed(shape: FrameShape, call: CallShape, write: boolean): 
       return write ? ['INVALID_ARGUMENT'] : READ_ANSWERS;
     case 'random-bytes':
       if (write) throw new Error('random bytes are never sent to a write method');
-      return ['INTERNAL', ...READ_ANSWERS];
+      // Decoded or refused as undecodable (INVALID_ARGUMENT), never INTERNAL.
+      return READ_ANSWERS;
   }
 }

@@ -14,7 +14,7 @@ import {
   type StateSink,
 } from '@massa-bootstrap/bootstrap-client';
 import { count } from './report';
-import { sleep } from './random';
+import { sleep } from '@massa-bootstrap/test-support';
 
 /** A MemorySink whose `applyPart` first waits `delayMs` (a slow disk). */
 export class SlowMemorySink implements StateSink {

@@ -1,4 +1,7 @@
-/** A seeded PRNG (mulberry32) so that every reliability run is reproducible from its seed. */
+/**
+ * Seeded randomness (mulberry32) for tests, reliability suites and benchmarks: the same seed
+ * gives the same sequence in every process, so a run is reproducible from its seed.
+ */
 
 /** Uniform numbers in [0, 1) from `seed`. */
 export function seededRandom(seed: number): () => number {
