@@ -1,7 +1,8 @@
 /**
  * gRPC glue shared by both services and the client library: the error contract (one table,
  * rich details in `grpc-status-details-bin`) and its client-side decoding, server reflection
- * from the exact descriptor set, health, streaming helpers and credentials.
+ * from the exact descriptor set, health, streaming helpers and credentials; and the services'
+ * configuration machinery (one settings table: env + flags, checks, ConfigError).
  */
 export {
   ERROR_CONTRACT,
@@ -27,3 +28,25 @@ export { HealthController, addHealthService } from './health';
 export type { ServingStatus } from './health';
 export { channelCredentials, serverCredentials } from './credentials';
 export type { ChannelTlsOptions, ServerTlsOptions } from './credentials';
+export { ConfigError, LOG_LEVELS, SettingTable } from './settings';
+export type {
+  EnvironmentVariables,
+  IntSettingKey,
+  IntSettingSpec,
+  ListSettingSpec,
+  LogLevel,
+  SettingKey,
+  SettingKind,
+  SettingSpec,
+  SettingSpecs,
+  SettingTableOptions,
+  SettingTexts,
+  SettingValues,
+  TextSettingSpec,
+} from './settings';
+export { parseSettingFlags } from './settings-command-line';
+export type {
+  CommandLineProgram,
+  SettingFlagsOptions,
+  SettingFlagsOutcome,
+} from './settings-command-line';

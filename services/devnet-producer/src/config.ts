@@ -1,9 +1,7 @@
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { LOG_LEVELS, SettingTable, type LogLevel, type SettingSpec } from '@massa-bootstrap/rpc';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/** A pino log level name. */
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { ConfigError } from '@massa-bootstrap/rpc';
+export type { LogLevel } from '@massa-bootstrap/rpc';
 
 /**
  * Everything the devnet producer can be told. Every field is optional; the documented default
@@ -43,27 +41,11 @@ type OptionalKeys =
 export type ProducerConfig = Required<Omit<ProducerOptions, OptionalKeys>> &
   Pick<ProducerOptions, OptionalKeys>;
 
-/** A bad setting: the message names the environment variable (and flag). */
-export class ConfigError extends Error {
-  constructor(
-    readonly setting: string,
-    message: string,
-  ) {
-    super(`${setting}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** How one setting is spelled outside the code. */
-export interface Setting {
-  readonly env: string;
-  readonly flag: string;
-  readonly kind: 'string' | 'int' | 'file';
-  readonly description: string;
-}
-
-/** Every setting: environment variable, flag, parser. Drives env, flags and error messages. */
-export const SETTINGS: Readonly<Record<keyof ProducerOptions, Setting>> = {
+/**
+ * Every setting: environment variable, flag, kind (and range). Drives env, flags, --help and
+ * the names in error messages.
+ */
+export const SETTINGS = new SettingTable({
   historyStoreUrl: {
     env: 'HISTORY_STORE_URL',
     flag: 'history-store-url',
@@ -74,30 +56,40 @@ export const SETTINGS: Readonly<Record<keyof ProducerOptions, Setting>> = {
     env: 'DEVNET_SLOT_MS',
     flag: 'slot-ms',
     kind: 'int',
+    min: 1,
+    max: 3_600_000,
     description: 'ms between final slots (500)',
   },
   changesPerSlot: {
     env: 'DEVNET_CHANGES_PER_SLOT',
     flag: 'changes-per-slot',
     kind: 'int',
+    min: 1,
+    max: 100_000,
     description: 'key changes per slot (100)',
   },
   initialEntries: {
     env: 'DEVNET_INITIAL_ENTRIES',
     flag: 'initial-entries',
     kind: 'int',
+    min: 1,
+    max: 100_000_000,
     description: 'genesis state entries (100000)',
   },
   seed: {
     env: 'DEVNET_SEED',
     flag: 'seed',
     kind: 'string',
+    // Any text seeds the devnet, spaces included.
+    verbatim: true,
     description: 'random seed (massa-devnet)',
   },
   genesisChunkEntries: {
     env: 'DEVNET_GENESIS_CHUNK_ENTRIES',
     flag: 'genesis-chunk-entries',
     kind: 'int',
+    min: 1,
+    max: 100_000,
     description: 'genesis entries per message (2000)',
   },
   heartbeatFile: {
@@ -110,12 +102,14 @@ export const SETTINGS: Readonly<Record<keyof ProducerOptions, Setting>> = {
     env: 'THREAD_COUNT',
     flag: 'thread-count',
     kind: 'int',
+    min: 1,
+    max: 256,
     description: 'threads per period (32)',
   },
   logLevel: {
     env: 'LOG_LEVEL',
     flag: 'log-level',
-    kind: 'string',
+    kind: 'level',
     description: 'pino log level (info)',
   },
   historyStoreTlsCaFile: {
@@ -136,80 +130,49 @@ export const SETTINGS: Readonly<Record<keyof ProducerOptions, Setting>> = {
     kind: 'file',
     description: 'client key for the history-store (mTLS)',
   },
-};
-
-function name(key: keyof ProducerOptions): string {
-  return `${SETTINGS[key].env} (--${SETTINGS[key].flag})`;
-}
-
-function int(
-  key: keyof ProducerOptions,
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new ConfigError(name(key), `must be an integer in [${min}, ${max}], got ${String(v)}`);
-  }
-  return v;
-}
-
-function nonEmpty(key: keyof ProducerOptions, value: string): string {
-  if (value.length === 0 || /\s/.test(value)) {
-    throw new ConfigError(name(key), `must be a non-empty string without spaces, got "${value}"`);
-  }
-  return value;
-}
-
-function readable(key: keyof ProducerOptions, file: string | undefined): string | undefined {
-  if (file === undefined || file === '') return undefined;
-  try {
-    accessSync(file, fsConstants.R_OK);
-  } catch {
-    throw new ConfigError(name(key), `cannot read file ${file}`);
-  }
-  return file;
-}
+} satisfies Record<keyof ProducerOptions, SettingSpec>);
 
 /**
  * Validates `options` and fills every default. Throws a {@link ConfigError} naming the
  * environment variable of the first bad value.
  */
 export function resolveProducerConfig(options: ProducerOptions = {}): ProducerConfig {
-  const logLevel = options.logLevel ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError(
-      name('logLevel'),
-      `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`,
-    );
-  }
+  const logLevel = SETTINGS.oneOf('logLevel', options.logLevel ?? 'info', LOG_LEVELS);
   const config: ProducerConfig = {
-    historyStoreUrl: nonEmpty('historyStoreUrl', options.historyStoreUrl ?? '127.0.0.1:50051'),
-    slotMs: int('slotMs', options.slotMs, 500, 1, 3_600_000),
-    changesPerSlot: int('changesPerSlot', options.changesPerSlot, 100, 1, 100_000),
-    initialEntries: int('initialEntries', options.initialEntries, 100_000, 1, 100_000_000),
+    historyStoreUrl: SETTINGS.token(
+      'historyStoreUrl',
+      options.historyStoreUrl ?? '127.0.0.1:50051',
+    ),
+    slotMs: SETTINGS.int('slotMs', options.slotMs, 500),
+    changesPerSlot: SETTINGS.int('changesPerSlot', options.changesPerSlot, 100),
+    initialEntries: SETTINGS.int('initialEntries', options.initialEntries, 100_000),
     seed: options.seed ?? 'massa-devnet',
-    genesisChunkEntries: int('genesisChunkEntries', options.genesisChunkEntries, 2000, 1, 100_000),
+    genesisChunkEntries: SETTINGS.int('genesisChunkEntries', options.genesisChunkEntries, 2000),
     heartbeatFile: options.heartbeatFile === '' ? undefined : options.heartbeatFile,
-    threadCount: int('threadCount', options.threadCount, 32, 1, 256),
+    threadCount: SETTINGS.int('threadCount', options.threadCount, 32),
     logLevel,
-    historyStoreTlsCaFile: readable('historyStoreTlsCaFile', options.historyStoreTlsCaFile),
-    historyStoreTlsCertFile: readable('historyStoreTlsCertFile', options.historyStoreTlsCertFile),
-    historyStoreTlsKeyFile: readable('historyStoreTlsKeyFile', options.historyStoreTlsKeyFile),
+    historyStoreTlsCaFile: SETTINGS.readableFile(
+      'historyStoreTlsCaFile',
+      options.historyStoreTlsCaFile,
+    ),
+    historyStoreTlsCertFile: SETTINGS.readableFile(
+      'historyStoreTlsCertFile',
+      options.historyStoreTlsCertFile,
+    ),
+    historyStoreTlsKeyFile: SETTINGS.readableFile(
+      'historyStoreTlsKeyFile',
+      options.historyStoreTlsKeyFile,
+    ),
   };
-  if (config.seed.length === 0) throw new ConfigError(name('seed'), 'must not be empty');
+  if (config.seed.length === 0) throw SETTINGS.error('seed', 'must not be empty');
   if (
     (config.historyStoreTlsCertFile === undefined) !==
     (config.historyStoreTlsKeyFile === undefined)
   ) {
-    throw new ConfigError(
-      name(
-        config.historyStoreTlsCertFile === undefined
-          ? 'historyStoreTlsCertFile'
-          : 'historyStoreTlsKeyFile',
-      ),
+    throw SETTINGS.error(
+      config.historyStoreTlsCertFile === undefined
+        ? 'historyStoreTlsCertFile'
+        : 'historyStoreTlsKeyFile',
       'HISTORY_STORE_TLS_CERT_FILE and HISTORY_STORE_TLS_KEY_FILE must be set together',
     );
   }
@@ -225,17 +188,6 @@ export function loadProducerConfig(
   env: NodeJS.ProcessEnv,
   flags: Partial<Record<keyof ProducerOptions, string>> = {},
 ): ProducerConfig {
-  const options: Record<string, string | number> = {};
-  for (const [key, setting] of Object.entries(SETTINGS) as [keyof ProducerOptions, Setting][]) {
-    const raw = flags[key] ?? env[setting.env];
-    if (raw === undefined || raw === '') continue;
-    if (setting.kind === 'int') {
-      if (!/^\s*\d+\s*$/.test(raw))
-        throw new ConfigError(name(key), `must be a non-negative integer, got "${raw}"`);
-      options[key] = Number(raw);
-    } else {
-      options[key] = key === 'seed' ? raw : raw.trim();
-    }
-  }
-  return resolveProducerConfig(options as ProducerOptions);
+  // The log level is only text here; resolveProducerConfig checks it.
+  return resolveProducerConfig(SETTINGS.read(env, flags) as ProducerOptions);
 }
