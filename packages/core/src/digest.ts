@@ -7,17 +7,17 @@
  *   S     = lane-wise sum of L(e) over all entries, mod 2^16 (removing subtracts)
  *   digest = SHA-256 over the 2048 bytes of S
  *
- * Entries up to 1024 encoded bytes (nearly all of them) go through the WebAssembly SIMD kernel
- * in lanes-kernel.ts; longer ones through hash-wasm's BLAKE3 (tree mode), whose output the
- * kernel then adds. Both paths share one cached engine; every method is synchronous.
+ * Every entry goes through the WebAssembly SIMD kernel in lanes-kernel.ts (BLAKE3 with its tree
+ * mode): entries up to KERNEL_MAX_INPUT encoded bytes in one call, longer ones in pieces. One
+ * cached engine serves every digest; every method is synchronous.
  */
 import { createHash } from 'node:crypto';
-import { createBLAKE3, type IHasher } from 'hash-wasm';
 import {
   compileLanesKernel,
+  KERNEL_CHUNK,
+  KERNEL_INPUT,
   KERNEL_LANES,
   KERNEL_MAX_INPUT,
-  KERNEL_XOF,
   type LanesKernel,
 } from './lanes-kernel';
 
@@ -37,12 +37,8 @@ export interface KeyValueEntry {
 class LanesEngine {
   private readonly memory: Uint8Array;
   private readonly lanes: Uint8Array;
-  private readonly prefix = new Uint8Array(4);
 
-  constructor(
-    private readonly kernel: LanesKernel,
-    private readonly hasher: IHasher,
-  ) {
+  constructor(private readonly kernel: LanesKernel) {
     this.memory = kernel.memory;
     this.lanes = kernel.memory.subarray(KERNEL_LANES, KERNEL_LANES + DIGEST_LANES_BYTES);
   }
@@ -61,28 +57,51 @@ class LanesEngine {
   mix(key: Uint8Array, value: Uint8Array, subtract: 0 | 1): void {
     const keyLength = key.length;
     const length = 4 + keyLength + value.length;
-    if (length <= KERNEL_MAX_INPUT) {
-      // The entry bytes are written straight into the kernel's input: no allocation per entry.
-      const m = this.memory;
-      m[0] = keyLength & 0xff;
-      m[1] = (keyLength >>> 8) & 0xff;
-      m[2] = (keyLength >>> 16) & 0xff;
-      m[3] = keyLength >>> 24;
-      m.set(key, 4);
-      m.set(value, 4 + keyLength);
-      const blockEnd = (length + 63) & ~63;
-      if (blockEnd > length) m.fill(0, length, blockEnd);
-      this.kernel.hashAndAccumulate(length, subtract);
+    if (length > KERNEL_MAX_INPUT) {
+      this.mixInPieces(key, value, length, subtract);
       return;
     }
-    const p = this.prefix;
-    p[0] = keyLength & 0xff;
-    p[1] = (keyLength >>> 8) & 0xff;
-    p[2] = (keyLength >>> 16) & 0xff;
-    p[3] = keyLength >>> 24;
-    const xof = this.hasher.init().update(p).update(key).update(value).digest('binary');
-    this.memory.set(xof, KERNEL_XOF);
-    this.kernel.accumulate(subtract);
+    // The entry bytes are written straight into the kernel's input: no allocation per entry.
+    const m = this.memory;
+    m[KERNEL_INPUT] = keyLength & 0xff;
+    m[KERNEL_INPUT + 1] = (keyLength >>> 8) & 0xff;
+    m[KERNEL_INPUT + 2] = (keyLength >>> 16) & 0xff;
+    m[KERNEL_INPUT + 3] = keyLength >>> 24;
+    m.set(key, KERNEL_INPUT + 4);
+    m.set(value, KERNEL_INPUT + 4 + keyLength);
+    this.kernel.finish(length, 0, subtract);
+  }
+
+  /**
+   * An entry longer than the kernel's input region: pieces of KERNEL_MAX_INPUT bytes (whole
+   * chunks) while more than that is left, then the rest.
+   */
+  private mixInPieces(key: Uint8Array, value: Uint8Array, length: number, subtract: 0 | 1): void {
+    let offset = 0;
+    for (; length - offset > KERNEL_MAX_INPUT; offset += KERNEL_MAX_INPUT) {
+      this.writePiece(key, value, offset, KERNEL_MAX_INPUT);
+      this.kernel.absorb(KERNEL_MAX_INPUT, offset / KERNEL_CHUNK);
+    }
+    this.writePiece(key, value, offset, length - offset);
+    this.kernel.finish(length - offset, offset / KERNEL_CHUNK, subtract);
+  }
+
+  /** Writes bytes [offset, offset + count) of u32_le(len(key)) || key || value to the input. */
+  private writePiece(key: Uint8Array, value: Uint8Array, offset: number, count: number): void {
+    const m = this.memory;
+    const end = offset + count;
+    const keyEnd = 4 + key.length;
+    for (let i = offset; i < Math.min(4, end); i++) {
+      m[KERNEL_INPUT + i - offset] = (key.length >>> (8 * i)) & 0xff;
+    }
+    if (offset < keyEnd && end > 4) {
+      const from = Math.max(offset, 4);
+      m.set(key.subarray(from - 4, Math.min(end, keyEnd) - 4), KERNEL_INPUT + from - offset);
+    }
+    if (end > keyEnd) {
+      const from = Math.max(offset, keyEnd);
+      m.set(value.subarray(from - keyEnd, end - keyEnd), KERNEL_INPUT + from - offset);
+    }
   }
 }
 
@@ -90,9 +109,7 @@ let engine: Promise<LanesEngine> | undefined;
 
 /** The one engine of the process, created on first use (no work at import time). */
 function loadEngine(): Promise<LanesEngine> {
-  engine ??= Promise.all([compileLanesKernel(), createBLAKE3(DIGEST_LANES_BYTES * 8)]).then(
-    ([kernel, hasher]) => new LanesEngine(kernel, hasher),
-  );
+  engine ??= compileLanesKernel().then((kernel) => new LanesEngine(kernel));
   return engine;
 }
 
