@@ -6,7 +6,7 @@ import {
   type KeyValueWriter,
   type StateDigest,
 } from '@massa-bootstrap/core';
-import type { Cursor } from '@massa-bootstrap/proto';
+import type { Cursor, StateEntry } from '@massa-bootstrap/proto';
 import { DigestMismatchError, ProtocolError } from './errors';
 import type { SinkPart } from './sink';
 
@@ -19,10 +19,11 @@ export interface PartStore {
   /** Removes `key`. */
   remove(key: Buffer): void;
   /**
-   * Writes a state entry whose key is greater than every key held (entries come after the
-   * held cursor, and the sink never holds a key above its cursor), so a B-tree can append.
+   * Writes a part's state entries, in strictly increasing key order, all greater than every
+   * key held (entries come after the held cursor, and the sink never holds a key above its
+   * cursor), so a B-tree can append. Their bytes may be reused by the caller afterwards.
    */
-  append(key: Buffer, value: Buffer): void;
+  appendEntries(entries: readonly StateEntry[]): void;
 }
 
 /**
@@ -91,7 +92,7 @@ export function applyPartTo(store: PartStore, digest: StateDigest, part: SinkPar
       throw err;
     }
   }
-  for (const entry of part.entries) store.append(entry.key, entry.value);
+  store.appendEntries(part.entries);
   digest.addMany(part.entries);
   delta += part.entries.length;
   if (part.expectedDigest !== undefined) {

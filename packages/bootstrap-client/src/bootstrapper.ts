@@ -7,9 +7,15 @@ import {
   type ChannelOptions,
 } from '@grpc/grpc-js';
 import { createStateDigest, formatSlot, type Slot } from '@massa-bootstrap/core';
-import { BootstrapGatewayClient, type Cursor, type SlotChanges } from '@massa-bootstrap/proto';
+import type {
+  BootstrapGatewayClient,
+  BootstrapPart,
+  Cursor,
+  SlotChanges,
+} from '@massa-bootstrap/proto';
 import { MAX_RETRY_INFO_MS, backoffDelay, sleep } from './backoff';
 import { guardCall } from './call-guard';
+import { gatewayClientClass, type GatewayClientClass } from './gateway-client';
 import {
   BootstrapAbortedError,
   DigestMismatchError,
@@ -49,6 +55,14 @@ function changeCount(changes: readonly SlotChanges[]): number {
   return count;
 }
 
+/**
+ * After the part that completes the state (without follow), how long the client keeps reading
+ * for the end of the call, ms: the call then ends with the gateway's OK status instead of a
+ * cancellation (a CANCELLED client span, a cancelled server call). The state is verified by
+ * then, so a call that ends otherwise or not at all within this time changes nothing.
+ */
+const END_OF_CALL_WAIT_MS = 2_000;
+
 /** What a session that finished (state verified, nothing more to do) reports. */
 interface SessionOutcome {
   readonly slot: Slot;
@@ -69,6 +83,7 @@ export class Bootstrapper extends EventEmitter<BootstrapEvents> {
   private readonly credentials: ChannelCredentials;
   private readonly channelOptions: ChannelOptions;
   private readonly clients = new Map<string, BootstrapGatewayClient>();
+  private gatewayClient: GatewayClientClass | undefined;
   /** Per target: no call before this time (ms since epoch), from the RetryInfo it sent. */
   private readonly notBefore = new Map<string, number>();
   private started = false;
@@ -262,7 +277,8 @@ export class Bootstrapper extends EventEmitter<BootstrapEvents> {
   private client(target: string): BootstrapGatewayClient {
     let client = this.clients.get(target);
     if (client === undefined) {
-      client = new BootstrapGatewayClient(target, this.credentials, this.channelOptions);
+      this.gatewayClient ??= gatewayClientClass();
+      client = new this.gatewayClient(target, this.credentials, this.channelOptions);
       this.clients.set(target, client);
     }
     return client;
@@ -344,65 +360,87 @@ export class Bootstrapper extends EventEmitter<BootstrapEvents> {
       follow: this.settings.follow,
     });
     let complete = false;
+    // Set once the state is verified without follow: then only the end of the call is awaited.
+    let outcome: SessionOutcome | undefined;
     return guardCall(
       call,
       this.signal,
-      () => (complete ? 0 : this.settings.idleTimeoutMs),
+      () =>
+        outcome !== undefined ? END_OF_CALL_WAIT_MS : complete ? 0 : this.settings.idleTimeoutMs,
       async (parts) => {
-        for await (const part of parts) {
-          const cursor = part.cursor;
-          if (cursor?.slot === undefined) throw new ProtocolError('part without a cursor');
-          const wasComplete = this.sink.cursor()?.stateComplete === true;
-          if (cursor.stateComplete && part.stateDigest.length === 0) {
-            throw new ProtocolError(
-              `part completing the state at ${formatSlot(cursor.slot)} has no state_digest`,
-            );
+        try {
+          for await (const part of parts) {
+            // Nothing may follow the completing part without follow: stop (the call is cancelled).
+            if (outcome !== undefined) return outcome;
+            const completed = await this.applyBootstrapPart(part, target);
+            if (completed !== undefined) {
+              complete = true;
+              this.verified(completed, target);
+              if (!this.settings.follow) outcome = { slot: completed };
+            }
           }
-          const sinkPart: SinkPart = {
-            changes: part.changes,
-            entries: part.entries,
-            cursor,
-            ...(cursor.stateComplete ? { expectedDigest: part.stateDigest } : {}),
-          };
-          const bytes = partBytes(part.changes, part.entries);
-          await this.sink.applyPart(sinkPart);
-          this.consecutiveFailures = 0;
-          this.totalEntries += part.entries.length;
-          this.totalBytes += bytes;
-          if (wasComplete) {
-            this.emit('followed', {
-              slot: cursor.slot,
-              changes: changeCount(part.changes),
-              entries: this.sink.entryCount(),
-              digest: this.sink.digest(),
-              target,
-            });
-            continue;
-          }
-          this.emit('part', {
-            target,
-            slot: cursor.slot,
-            entries: part.entries.length,
-            changes: changeCount(part.changes),
-            bytes,
-            totalEntries: this.totalEntries,
-            totalBytes: this.totalBytes,
-            sinkEntries: this.sink.entryCount(),
-            complete: cursor.stateComplete,
-          });
-          this.emitProgress();
-          if (cursor.stateComplete) {
-            complete = true;
-            this.verified(cursor.slot, target);
-            if (!this.settings.follow) return { slot: cursor.slot };
-          }
+        } catch (err) {
+          // The state is verified and held: how the call ends (cancelled after the bounded
+          // wait, aborted, a failing gateway) changes nothing any more.
+          if (outcome !== undefined) return outcome;
+          throw err;
         }
+        if (outcome !== undefined) return outcome;
         throw new SessionInterruptedError(
           status.UNAVAILABLE,
           complete ? 'the follow stream ended' : 'the stream ended before the state was complete',
         );
       },
     );
+  }
+
+  /**
+   * Checks and applies one part of a Bootstrap call, then reports it. Returns its slot when
+   * the part completed the state (a followed part after that returns undefined).
+   */
+  private async applyBootstrapPart(part: BootstrapPart, target: string): Promise<Slot | undefined> {
+    const cursor = part.cursor;
+    if (cursor?.slot === undefined) throw new ProtocolError('part without a cursor');
+    const wasComplete = this.sink.cursor()?.stateComplete === true;
+    if (cursor.stateComplete && part.stateDigest.length === 0) {
+      throw new ProtocolError(
+        `part completing the state at ${formatSlot(cursor.slot)} has no state_digest`,
+      );
+    }
+    const sinkPart: SinkPart = {
+      changes: part.changes,
+      entries: part.entries,
+      cursor,
+      ...(cursor.stateComplete ? { expectedDigest: part.stateDigest } : {}),
+    };
+    const bytes = partBytes(part.changes, part.entries);
+    await this.sink.applyPart(sinkPart);
+    this.consecutiveFailures = 0;
+    this.totalEntries += part.entries.length;
+    this.totalBytes += bytes;
+    if (wasComplete) {
+      this.emit('followed', {
+        slot: cursor.slot,
+        changes: changeCount(part.changes),
+        entries: this.sink.entryCount(),
+        digest: this.sink.digest(),
+        target,
+      });
+      return undefined;
+    }
+    this.emit('part', {
+      target,
+      slot: cursor.slot,
+      entries: part.entries.length,
+      changes: changeCount(part.changes),
+      bytes,
+      totalEntries: this.totalEntries,
+      totalBytes: this.totalBytes,
+      sinkEntries: this.sink.entryCount(),
+      complete: cursor.stateComplete,
+    });
+    this.emitProgress();
+    return cursor.stateComplete ? cursor.slot : undefined;
   }
 
   private async changesSession(

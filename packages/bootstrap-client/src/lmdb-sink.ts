@@ -3,6 +3,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { DIGEST_LANES_BYTES, createStateDigest, type StateDigest } from '@massa-bootstrap/core';
 import { Cursor } from '@massa-bootstrap/proto';
 import { applyPartTo, checkPart, type PartStore } from './apply-part';
+import { ProtocolError } from './errors';
 import { cloneCursor } from './memory-sink';
 import type { SinkEntry, SinkPart, SinkSnapshot, StateSink } from './sink';
 
@@ -13,6 +14,9 @@ const META_FORMAT = 'format';
 const META_CURSOR = 'cursor';
 const META_LANES = 'lanes';
 const META_ENTRIES = 'entries';
+
+/** Put options of state entries (one object for every put). */
+const APPEND = { append: true } as const;
 
 /** Options of {@link LmdbSink.open}. */
 export interface LmdbSinkOptions {
@@ -106,10 +110,18 @@ export class LmdbSink implements StateSink {
       remove: (key) => {
         state.removeSync(key);
       },
-      // MDB_APPEND: fails (aborting the part) if the key is not above every held key, which
-      // would mean the gateway broke the cursor invariant.
-      append: (key, value) => {
-        state.putSync(key, value, { append: true });
+      // MDB_APPEND: refuses a key that is not above every held key, which means the gateway
+      // broke the cursor invariant: the part is aborted. lmdb-js reports the refusal by
+      // returning false from putSync (its typings say void; sink-model.test.ts checks it).
+      appendEntries: (entries) => {
+        for (const { key, value } of entries) {
+          const stored: unknown = state.putSync(key, value, APPEND);
+          if (stored === false) {
+            throw new ProtocolError(
+              `part carries key ${key.toString('hex')} not above every key held`,
+            );
+          }
+        }
       },
     };
     let count = this.count;

@@ -1,17 +1,32 @@
 import { createStateDigest, type StateDigest } from '@massa-bootstrap/core';
 import type { Cursor } from '@massa-bootstrap/proto';
 import { applyPartTo, checkPart, type PartStore } from './apply-part';
+import { ProtocolError } from './errors';
+import { MemoryEntryTable } from './memory-entry-table';
 import type { SinkEntry, SinkPart, SinkSnapshot, StateSink } from './sink';
 
 /**
- * An in-memory sink for tests and small tools. Keys are held as latin1 strings (one char per
- * byte), whose order is the bytewise key order. A failed part is rolled back from an undo log.
+ * An in-memory sink for tests and small tools. Each part's entries are copied into one sorted
+ * run (no object per entry), changes into an overlay; a failed part is rolled back (see
+ * MemoryEntryTable). The caller's buffers are never kept.
  */
 export class MemorySink implements StateSink {
-  private readonly map = new Map<string, SinkEntry>();
+  private readonly table = new MemoryEntryTable();
   private digestState: StateDigest | undefined;
   private held: Cursor | undefined;
   private closed = false;
+  private readonly store: PartStore = {
+    get: (key) => this.table.get(key),
+    put: (key, value) => this.table.set(key, value),
+    remove: (key) => this.table.delete(key),
+    appendEntries: (entries) => {
+      if (!this.table.appendRun(entries)) {
+        throw new ProtocolError(
+          `part carries key ${entries[0]?.key.toString('hex')} not above every key held`,
+        );
+      }
+    },
+  };
 
   async load(): Promise<SinkSnapshot> {
     this.digestState ??= await createStateDigest();
@@ -22,40 +37,20 @@ export class MemorySink implements StateSink {
     const digest = this.requireDigest();
     checkPart(part, this.held);
     const next = digest.clone();
-    const undo = new Map<string, SinkEntry | undefined>();
-    const remember = (id: string): void => {
-      if (!undo.has(id)) undo.set(id, this.map.get(id));
-    };
-    const put = (key: Buffer, value: Buffer): void => {
-      const id = key.toString('latin1');
-      remember(id);
-      this.map.set(id, { key: Buffer.from(key), value: Buffer.from(value) });
-    };
-    const store: PartStore = {
-      get: (key) => this.map.get(key.toString('latin1'))?.value,
-      put,
-      append: put,
-      remove: (key) => {
-        const id = key.toString('latin1');
-        remember(id);
-        this.map.delete(id);
-      },
-    };
+    this.table.begin();
     try {
-      applyPartTo(store, next, part);
+      applyPartTo(this.store, next, part);
     } catch (err) {
-      for (const [id, entry] of undo) {
-        if (entry === undefined) this.map.delete(id);
-        else this.map.set(id, entry);
-      }
+      this.table.rollback();
       throw err;
     }
+    this.table.commit();
     this.digestState = next;
     this.held = cloneCursor(part.cursor);
   }
 
   async clear(): Promise<void> {
-    this.map.clear();
+    this.table.clear();
     this.requireDigest().clear();
     this.held = undefined;
   }
@@ -65,19 +60,15 @@ export class MemorySink implements StateSink {
   }
 
   entryCount(): number {
-    return this.map.size;
+    return this.table.size;
   }
 
   cursor(): Cursor | undefined {
     return this.held && cloneCursor(this.held);
   }
 
-  *entries(): Iterable<SinkEntry> {
-    const ids = [...this.map.keys()].sort();
-    for (const id of ids) {
-      const entry = this.map.get(id);
-      if (entry !== undefined) yield entry;
-    }
+  entries(): Iterable<SinkEntry> {
+    return this.table.entries();
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,12 @@ export interface SinkSnapshot {
   readonly digestLanes?: Buffer;
 }
 
-/** One unit of work for a sink: what a `BootstrapPart` (or a followed slot) carries. */
+/**
+ * One unit of work for a sink: what a `BootstrapPart` (or a followed slot) carries. Its buffers
+ * belong to the caller: a sink copies (or writes out) what it keeps and never modifies them.
+ * The Bootstrapper passes entry keys and values that are views of the received gRPC message
+ * (not copies), so keeping one of them keeps the whole message in memory.
+ */
 export interface SinkPart {
   /** Slots to apply first, oldest first. */
   readonly changes: readonly SlotChanges[];
