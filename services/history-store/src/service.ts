@@ -5,15 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { compareSlots, type Slot } from '@massa-bootstrap/core';
-import type {
-  AppendFinalSlotResponse,
-  GetStatusRequest,
-  HistoryStoreStatus,
-  ReadStatePartRequest,
-  ReadStatePartResponse,
-  StreamChangesRequest,
-  WatchFinalSlotsRequest,
-} from '@massa-bootstrap/proto';
+import type { AppendFinalSlotResponse, HistoryStoreStatus } from '@massa-bootstrap/proto';
 import { linkSignals, serverStream, unary, type StreamContext } from './call-kit';
 import {
   NO_CALL_TELEMETRY,
@@ -24,7 +16,14 @@ import {
 import { filterEncodedToMaxKey, readChangesChunk } from './reads/changes';
 import { digestOfLanes } from './reads/lanes-digest';
 import { readStatePart } from './reads/state-part';
+import { ResponseBufferPool, type PooledBytes } from './reads/state-part-encoding';
 import { readStatus } from './reads/status';
+import {
+  decodeGetStatusRequest,
+  decodeReadStatePartRequest,
+  decodeStreamChangesRequest,
+  decodeWatchFinalSlotsRequest,
+} from './request-decoding';
 import { checkStreamChangesRequest, checkWatchRequest } from './requests';
 import type { StoreCore, StoreRuntime } from './store-core';
 import { historyStoreVersion } from './version';
@@ -89,13 +88,14 @@ export function historyStoreHandlers(
   runtime: StoreRuntime,
   telemetry: CallTelemetry = NO_CALL_TELEMETRY,
 ): UntypedServiceImplementation {
+  const buffers = new ResponseBufferPool();
   return {
     appendFinalSlot: unary<Buffer, AppendFinalSlotResponse>(
       runtime,
       'AppendFinalSlot',
       reporting(telemetry, async (request) => {
         const queuedAt = performance.now();
-        // The request arrives encoded (wire-service.ts).
+        // Every request arrives encoded (wire-service.ts).
         const result = await runtime.core().writer.appendEncoded(request);
         if (isCommittedSlot(result)) telemetry.onCommitted(performance.now() - queuedAt);
         return {
@@ -108,36 +108,34 @@ export function historyStoreHandlers(
 
     ingestFinalSlots: ingestFinalSlots(runtime, telemetry),
 
-    readStatePart: unary<ReadStatePartRequest, ReadStatePartResponse>(
+    readStatePart: unary<Buffer, PooledBytes>(
       runtime,
       'ReadStatePart',
-      reporting(telemetry, async (request) => {
+      reporting(telemetry, async (bytes) => {
+        const request = decodeReadStatePartRequest(bytes);
         const core = runtime.core();
-        const part = readStatePart(core.storage, request, core.config.maxMessageBytes);
-        return {
-          slot: wireSlot(part.slot),
-          lastKey: part.lastKey,
-          entries: part.entries,
-          complete: part.complete,
-          stateDigest: await digestOfLanes(part.lanes),
-        };
+        // Answered encoded (wire-service.ts): entries go from storage into the response once.
+        const part = readStatePart(core.storage, request, core.config.maxMessageBytes, buffers);
+        return part.encode(await digestOfLanes(part.lanes));
       }),
     ),
 
-    streamChanges: serverStream<StreamChangesRequest>(
+    streamChanges: serverStream<Buffer>(
       runtime,
       'StreamChanges',
-      reporting(telemetry, async (request, context) => {
+      reporting(telemetry, async (bytes, context) => {
+        const request = decodeStreamChangesRequest(bytes);
         const core = runtime.core();
         const query = checkStreamChangesRequest(request, core.config.threadCount);
         await streamHistory(core, context, { ...query, followNewest: false }, context.signal);
       }),
     ),
 
-    watchFinalSlots: serverStream<WatchFinalSlotsRequest>(
+    watchFinalSlots: serverStream<Buffer>(
       runtime,
       'WatchFinalSlots',
-      reporting(telemetry, async (request, context) => {
+      reporting(telemetry, async (bytes, context) => {
+        const request = decodeWatchFinalSlotsRequest(bytes);
         const core = runtime.core();
         const after = checkWatchRequest(request, core.config.threadCount);
         // Subscribe before reading the history: a slot committed meanwhile is either in the
@@ -168,10 +166,11 @@ export function historyStoreHandlers(
       }),
     ),
 
-    getStatus: unary<GetStatusRequest, HistoryStoreStatus>(
+    getStatus: unary<Buffer, HistoryStoreStatus>(
       runtime,
       'GetStatus',
-      reporting(telemetry, async () => {
+      reporting(telemetry, async (bytes) => {
+        decodeGetStatusRequest(bytes);
         const core = runtime.core();
         const status = readStatus(core.storage);
         return {

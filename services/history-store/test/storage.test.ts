@@ -27,6 +27,18 @@ const EMPTY_META: StoreMeta = {
   commitSeq: 0,
 };
 
+/** Every entry of scanStateAfter(after), copied out of the views it hands over. */
+function scanAll(storage: LmdbStorage, after: Buffer): { key: Buffer; value: Buffer }[] {
+  const out: { key: Buffer; value: Buffer }[] = [];
+  storage.read((r) =>
+    r.scanStateAfter(after, (key, value) => {
+      out.push({ key: Buffer.from(key), value: Buffer.from(value) });
+      return true;
+    }),
+  );
+  return out;
+}
+
 describe('slot keys', () => {
   it.each([
     [{ period: 0, thread: 0 }, '000000000000000000000000'],
@@ -109,6 +121,34 @@ describe('LMDB storage', () => {
     }
     const missing = Buffer.concat([prefix, Buffer.from([9, 9, 9])]);
     expect(storage.read((r) => r.getState(missing))).toBeUndefined();
+    // The copy-free scan visits exactly the same entries from every cursor.
+    for (let i = -1; i < sorted.length; i += 2) {
+      const after = i < 0 ? Buffer.alloc(0) : sorted[i]!.key;
+      expect(entriesHex(scanAll(storage, after))).toEqual(entriesHex(sorted.slice(i + 1)));
+    }
+  });
+
+  it('scans values of every size as exact views, stopping when told to', async () => {
+    // Sizes around lmdb-js's reusable read buffer and its large-value paths.
+    const sizes = [0, 1, 100, 4095, 8192, 65_536, 262_145, 1_048_577, 9_000_000];
+    const random = prng(3);
+    const entries = sizes.map((size, i) => ({
+      key: Buffer.from(`v/${String(i).padStart(2, '0')}`),
+      value: Buffer.from(Array.from({ length: size }, () => Math.floor(random() * 256))),
+    }));
+    await storage.write((w) => {
+      for (const e of entries) w.putState(e.key, e.value);
+    });
+    expect(entriesHex(scanAll(storage, Buffer.alloc(0)))).toEqual(entriesHex(entries));
+    expect(entriesHex(scanAll(storage, entries[3]!.key))).toEqual(entriesHex(entries.slice(4)));
+    const visited: string[] = [];
+    storage.read((r) =>
+      r.scanStateAfter(Buffer.alloc(0), (key) => {
+        visited.push(Buffer.from(key).toString());
+        return visited.length < 3;
+      }),
+    );
+    expect(visited).toEqual(['v/00', 'v/01', 'v/02']);
   });
 
   it('rolls back only the unit that throws, even inside one batched commit', async () => {

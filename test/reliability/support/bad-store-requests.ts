@@ -221,7 +221,7 @@ export function badStoreRequest(random: () => number, facts: StoreFacts): BadReq
     return {
       service: STORE,
       kind: `${HistoryStoreService[method].path.split('/')[2]}: period > 2^53 - 1 (hand-encoded)`,
-      allowed: ['INVALID_ARGUMENT', 'INTERNAL'],
+      allowed: ['INVALID_ARGUMENT'],
       send: ({ storeRaw }) =>
         sendRaw(
           storeRaw,

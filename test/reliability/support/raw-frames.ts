@@ -108,12 +108,25 @@ const READ_ANSWERS = [
 ];
 
 /**
+ * The answers to a request whose bytes do not decode. INTERNAL stays allowed for unary reads
+ * only because of the gateway's GetStatus (generated deserializer: INTERNAL "Error
+ * deserializing request"); callers do not say which service a method belongs to, so the
+ * history-store's unary reads (ReadStatePart, GetStatus) share that row here and are held to
+ * INVALID_ARGUMENT by services/history-store/test/undecodable-requests.test.ts. Streams and
+ * writes of both services answer INVALID_ARGUMENT only.
+ */
+function undecodableAnswers(call: CallShape, write: boolean): readonly string[] {
+  return call === 'unary' && !write ? ['INVALID_ARGUMENT', 'INTERNAL'] : ['INVALID_ARGUMENT'];
+}
+
+/**
  * The documented answers to a raw frame of `shape` sent to a method taking its request as
  * `call`. grpc-js (1.14) decides most of them before any handler runs:
- * - bytes that do not decode: INVALID_ARGUMENT with BadRequest. Both services register
- *   pass-through request deserializers and decode every request themselves, tolerantly, so
- *   grpc-js never answers INTERNAL "Error deserializing request" (what a throwing generated
- *   decoder would give);
+ * - bytes that do not decode: INVALID_ARGUMENT with BadRequest. Every history-store method and
+ *   the gateway's Bootstrap and StreamFinalChanges register their own request deserializers
+ *   and decode tolerantly, so grpc-js never answers INTERNAL "Error deserializing request"
+ *   (what a throwing generated decoder gives) — except for the gateway's GetStatus, which
+ *   still registers the generated one (see {@link undecodableAnswers});
  * - a length prefix above grpc.max_receive_message_length: RESOURCE_EXHAUSTED;
  * - no complete message (none, or a truncated one, which grpc-js silently drops at END_STREAM)
  *   or two messages for a unary/server-streaming method: UNIMPLEMENTED "Received no / a second
@@ -126,7 +139,7 @@ const READ_ANSWERS = [
 export function rawAllowed(shape: FrameShape, call: CallShape, write: boolean): readonly string[] {
   switch (shape) {
     case 'not-protobuf':
-      return ['INVALID_ARGUMENT'];
+      return undecodableAnswers(call, write);
     case 'oversize-length':
       return ['RESOURCE_EXHAUSTED'];
     case 'truncated':
@@ -138,7 +151,7 @@ export function rawAllowed(shape: FrameShape, call: CallShape, write: boolean): 
       return write ? ['INVALID_ARGUMENT'] : READ_ANSWERS;
     case 'random-bytes':
       if (write) throw new Error('random bytes are never sent to a write method');
-      // Decoded or refused as undecodable (INVALID_ARGUMENT), never INTERNAL.
-      return READ_ANSWERS;
+      // Decoded (a read's answer) or refused as undecodable.
+      return [...new Set([...READ_ANSWERS, ...undecodableAnswers(call, write)])];
   }
 }

@@ -12,6 +12,7 @@
  */
 import { invalidArgument, type Slot } from '@massa-bootstrap/core';
 import { SlotChanges, type KeyChange } from '@massa-bootstrap/proto';
+import { WireReader } from '../wire-reader';
 
 /** A decoded request and what it takes to store it as a history entry. */
 export interface SlotRequest {
@@ -31,111 +32,6 @@ const TAG = { slot: 10, change: 18, digest: 26, key: 10, setValue: 18, delete: 2
 const TAG_PERIOD = 8;
 const TAG_THREAD = 16;
 
-function malformed(why: string): Error {
-  return invalidArgument('', `not a valid SlotChanges message: ${why}`);
-}
-
-/** A forward-only reader over one buffer; every method throws malformed() past the end. */
-class WireReader {
-  pos: number;
-  /** False once a varint was longer than needed (a canonical encoder never writes one). */
-  minimal = true;
-  /** The low 32 bits of the last varint read. */
-  low32 = 0;
-
-  constructor(
-    readonly buf: Buffer,
-    start: number,
-  ) {
-    this.pos = start;
-  }
-
-  /**
-   * An unsigned varint of up to 64 bits, exact up to 2^53 (larger values are inexact); its
-   * low 32 bits, exact, are left in `low32`.
-   */
-  varint(): number {
-    const buf = this.buf;
-    let value = 0;
-    let low = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= buf.length) throw malformed('truncated varint');
-      const byte = buf[this.pos++]!;
-      value += (byte & 0x7f) * scale;
-      if (i < 5) low = (low | ((byte & 0x7f) << (7 * i))) >>> 0;
-      if (byte < 0x80) {
-        if (byte === 0 && i > 0) this.minimal = false;
-        this.low32 = low;
-        return value;
-      }
-      scale *= 128;
-    }
-    throw malformed('varint longer than 10 bytes');
-  }
-
-  /** A varint read as uint32 (its low 32 bits), like protobuf's uint32 fields and tags. */
-  uint32(): number {
-    this.varint();
-    return this.low32;
-  }
-
-  /** The end of a length-delimited field whose length comes next. */
-  delimitedEnd(): number {
-    const length = this.varint();
-    if (length > this.buf.length - this.pos) throw malformed('length past the end');
-    return this.pos + length;
-  }
-
-  /** A view of the length-delimited bytes that come next. */
-  bytes(): Buffer {
-    const end = this.delimitedEnd();
-    const view = this.buf.subarray(this.pos, end);
-    this.pos = end;
-    return view;
-  }
-
-  /** Skips a field of `wireType` (tag already read); groups are skipped whole. */
-  skip(wireType: number, depth = 0): void {
-    switch (wireType) {
-      case 0:
-        this.varint();
-        return;
-      case 1:
-        this.advance(8);
-        return;
-      case 2:
-        this.pos = this.delimitedEnd();
-        return;
-      case 5:
-        this.advance(4);
-        return;
-      case 3:
-        if (depth > 100) throw malformed('groups nested too deep');
-        for (;;) {
-          const tag = this.uint32();
-          if ((tag & 7) === 4) return;
-          this.skip(tag & 7, depth + 1);
-        }
-      default:
-        throw malformed(`invalid wire type ${wireType}`);
-    }
-  }
-
-  private advance(bytes: number): void {
-    if (bytes > this.buf.length - this.pos) throw malformed('truncated field');
-    this.pos += bytes;
-  }
-}
-
-/** Reads a field tag; a zero field number or an unmatched end-group is malformed. */
-function readTag(reader: WireReader): number {
-  const tag = reader.uint32();
-  if (tag >>> 3 === 0) throw malformed('field number 0');
-  if ((tag & 7) === 4) throw malformed('unexpected end-group tag');
-  return tag;
-}
-
 /** Decodes a Slot ending at `end`; `canonical` says whether encode() would write the same. */
 function readSlot(reader: WireReader, end: number): { slot: Slot; canonical: boolean } {
   let period = 0;
@@ -143,7 +39,7 @@ function readSlot(reader: WireReader, end: number): { slot: Slot; canonical: boo
   let canonical = true;
   let next = TAG_PERIOD; // canonical order: period (if non-zero), then thread (if non-zero)
   while (reader.pos < end) {
-    const tag = readTag(reader);
+    const tag = reader.tag();
     if (tag === TAG_PERIOD) {
       period = reader.varint();
       if (period > Number.MAX_SAFE_INTEGER)
@@ -159,7 +55,7 @@ function readSlot(reader: WireReader, end: number): { slot: Slot; canonical: boo
       canonical = false;
     }
   }
-  if (reader.pos !== end) throw malformed('slot overruns its length');
+  if (reader.pos !== end) throw reader.malformed('slot overruns its length');
   return { slot: { period, thread }, canonical };
 }
 
@@ -170,7 +66,7 @@ function readChange(reader: WireReader, end: number): { change: KeyChange; canon
   let canonical = true;
   let fields = 0; // canonical: key (non-empty) then exactly one of set_value / delete
   while (reader.pos < end) {
-    const tag = readTag(reader);
+    const tag = reader.tag();
     if (tag === TAG.key) {
       key = reader.bytes();
       canonical &&= fields === 0 && key.length > 0;
@@ -183,8 +79,8 @@ function readChange(reader: WireReader, end: number): { change: KeyChange; canon
       const emptyEnd = reader.delimitedEnd();
       canonical &&= fields === 1 && emptyEnd === reader.pos;
       // google.protobuf.Empty: any content is unknown fields, skipped.
-      while (reader.pos < emptyEnd) reader.skip(readTag(reader) & 7);
-      if (reader.pos !== emptyEnd) throw malformed('delete overruns its length');
+      while (reader.pos < emptyEnd) reader.skip(reader.tag() & 7);
+      if (reader.pos !== emptyEnd) throw reader.malformed('delete overruns its length');
       change = { $case: 'delete', value: {} };
       fields = 2;
     } else {
@@ -192,7 +88,7 @@ function readChange(reader: WireReader, end: number): { change: KeyChange; canon
       canonical = false;
     }
   }
-  if (reader.pos !== end) throw malformed('change overruns its length');
+  if (reader.pos !== end) throw reader.malformed('change overruns its length');
   return {
     change: { key: key ?? Buffer.alloc(0), change },
     canonical: canonical && fields === 2,
@@ -201,7 +97,7 @@ function readChange(reader: WireReader, end: number): { change: KeyChange; canon
 
 /** Decodes a SlotChanges request; throws InvalidArgumentError when the bytes are malformed. */
 export function decodeSlotRequest(bytes: Buffer): SlotRequest {
-  const reader = new WireReader(bytes, 0);
+  const reader = new WireReader(bytes, 0, 'SlotChanges');
   const changes: KeyChange[] = [];
   let slot: Slot | undefined;
   let stateDigest: Buffer = Buffer.alloc(0);
@@ -210,7 +106,7 @@ export function decodeSlotRequest(bytes: Buffer): SlotRequest {
   let canonicalEnd = 0;
   let phase: 'slot' | 'changes' | 'digest' | 'after' = 'slot';
   while (reader.pos < bytes.length) {
-    const tag = readTag(reader);
+    const tag = reader.tag();
     if (tag === TAG.slot) {
       const end = reader.delimitedEnd();
       const decoded = readSlot(reader, end);

@@ -61,6 +61,16 @@ export interface StorageReader {
   getState(key: Uint8Array): Buffer | undefined;
   /** State entries with a key strictly greater than `afterKey` (empty: from the first), bytewise order. */
   stateAfter(afterKey: Uint8Array): Iterable<StoredEntry>;
+  /**
+   * Visits the entries of stateAfter(afterKey), in the same order, until `visit` returns false.
+   * `key` and `value` are views that are valid only during that call (the engine may hand out
+   * its own reusable memory): copy what you keep, and do not read the storage from `visit`.
+   * The copy-free path of ReadStatePart.
+   */
+  scanStateAfter(
+    afterKey: Uint8Array,
+    visit: (key: Uint8Array, value: Uint8Array) => boolean,
+  ): void;
   /** The history entry of `slot`, or undefined. */
   getHistory(slot: Slot): Buffer | undefined;
   /** History entries with slot in (after, until] (unbounded ends when undefined), oldest first. */

@@ -79,9 +79,95 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
+/**
+ * The getRange options of the entries after `after`: a short cursor is never a bucket key
+ * (lengths differ), so start strictly after it; a long cursor starts at its own bucket, whose
+ * items up to the cursor the caller skips.
+ */
+function rangeAfter(
+  after: Buffer,
+  transaction: Transaction | undefined,
+): { start?: Buffer; exclusiveStart?: boolean; transaction?: Transaction } {
+  const long = after.length > SHORT_KEY_MAX;
+  return {
+    ...(after.length === 0
+      ? {}
+      : { start: long ? bucketKeyOf(after) : after, exclusiveStart: !long }),
+    ...(transaction === undefined ? {} : { transaction }),
+  };
+}
+
+/**
+ * Keys and values as views instead of copies, for scans: an lmdb-js key encoder (`keyEncoder`,
+ * documented as custom key encoding) and value decoder (`encoder` with `decode`) that record
+ * where the current entry lies in lmdb-js's reusable buffers and return only sizes. lmdb-js
+ * hands a key encoder its shared key buffer and a decoder that does not declare
+ * `needsStableBuffer` its reusable value buffer (or a view of the memory map), both valid
+ * until the next read; the scan copies each entry out before moving on. The handle using them
+ * only reads: writes go through the binary handle. Keys are written like lmdb-js's binary keys
+ * (the bytes as they are), so both handles see the same database.
+ */
+export class EntryViews {
+  private keySource: Uint8Array = new Uint8Array(0);
+  private keyStart = 0;
+  private keyEnd = 0;
+  private valueSource: Uint8Array = new Uint8Array(0);
+  private valueSize = 0;
+
+  /** The lmdb-js key encoder of the view handle. */
+  readonly keyEncoder = {
+    writeKey: (key: Uint8Array, target: Uint8Array, start: number): number => {
+      target.set(key, start);
+      return start + key.length;
+    },
+    readKey: (source: Uint8Array, start: number, end: number): number => {
+      this.keySource = source;
+      this.keyStart = start;
+      this.keyEnd = end;
+      return end - start;
+    },
+  };
+
+  /** The lmdb-js value decoder of the view handle. */
+  readonly encoder = {
+    decode: (bytes: Uint8Array, size: number): number => {
+      this.valueSource = bytes;
+      this.valueSize = size;
+      return size;
+    },
+    encode: (): never => {
+      throw new Error('the view handle of the state table is read-only');
+    },
+  };
+
+  /** The current key as an exact view. */
+  key(): Uint8Array {
+    return this.keySource.subarray(this.keyStart, this.keyEnd);
+  }
+
+  /**
+   * The current value as an exact view. lmdb-js sets the `length` property of its reusable
+   * buffer to the value's size while the memory behind it is larger, so TypedArray.set() and
+   * Buffer.copy() would read past the value: always go through a fresh view.
+   */
+  value(): Uint8Array {
+    return this.valueSource.subarray(0, this.valueSize);
+  }
+}
+
 /** The state table over one LMDB database opened with binary keys and values. */
 export class LmdbStateTable {
-  constructor(private readonly db: Database<Buffer, Buffer>) {}
+  /**
+   * @param db the state database, binary keys and values
+   * @param viewDb the same database opened with `views`' key encoder and value decoder (for
+   *   scan(); optional, scan() then copies like after())
+   * @param views the encoders of `viewDb`
+   */
+  constructor(
+    private readonly db: Database<Buffer, Buffer>,
+    private readonly viewDb?: Database<number, Buffer>,
+    private readonly views?: EntryViews,
+  ) {}
 
   /**
    * The value of `key` in the current write transaction, without a copy: a view of lmdb-js's
@@ -147,16 +233,9 @@ export class LmdbStateTable {
 
   /** Entries with a key strictly greater than `afterKey`, in bytewise key order. */
   *after(afterKey: Uint8Array, transaction?: Transaction): Generator<StoredEntry> {
-    const after = Buffer.from(afterKey.buffer, afterKey.byteOffset, afterKey.length);
-    // A short cursor is never a bucket key (lengths differ), so start strictly after it; a long
-    // cursor starts at its own bucket, whose items up to the cursor are skipped below.
+    const after = asBuffer(afterKey);
     const long = after.length > SHORT_KEY_MAX;
-    const range = this.db.getRange({
-      ...(after.length === 0
-        ? {}
-        : { start: long ? bucketKeyOf(after) : after, exclusiveStart: !long }),
-      ...(transaction === undefined ? {} : { transaction }),
-    });
+    const range = this.db.getRange(rangeAfter(after, transaction));
     for (const { key, value } of range) {
       if (!isBucketKey(key)) {
         yield { key, value };
@@ -168,6 +247,46 @@ export class LmdbStateTable {
         if (long && Buffer.compare(full, after) <= 0) continue;
         yield { key: full, value: Buffer.from(item.value) };
       }
+    }
+  }
+
+  /**
+   * Visits the entries of after(afterKey) until `visit` returns false, inside `transaction`.
+   * With a view handle, keys and values are views valid only during the call (copies
+   * otherwise). Stops the cursor on return.
+   */
+  scan(
+    afterKey: Uint8Array,
+    transaction: Transaction | undefined,
+    visit: (key: Uint8Array, value: Uint8Array) => boolean,
+  ): void {
+    const viewDb = this.viewDb;
+    const views = this.views;
+    if (viewDb === undefined || views === undefined) {
+      for (const { key, value } of this.after(afterKey, transaction)) {
+        if (!visit(key, value)) return;
+      }
+      return;
+    }
+    const after = asBuffer(afterKey);
+    const long = after.length > SHORT_KEY_MAX;
+    const iterator = viewDb.getRange(rangeAfter(after, transaction))[Symbol.iterator]();
+    try {
+      for (let next = iterator.next(); !next.done; next = iterator.next()) {
+        const key = views.key();
+        if (!isBucketKey(key)) {
+          if (!visit(key, views.value())) return;
+          continue;
+        }
+        const prefix = Buffer.from(key.subarray(0, SHORT_KEY_MAX));
+        for (const item of decodeBucket(Buffer.from(views.value()))) {
+          const full = Buffer.concat([prefix, item.suffix]);
+          if (long && Buffer.compare(full, after) <= 0) continue;
+          if (!visit(full, item.value)) return;
+        }
+      }
+    } finally {
+      iterator.return?.();
     }
   }
 }

@@ -11,7 +11,14 @@
  * (one commit, one fsync), each writing through its own buffer that is applied only when the
  * unit returns, so a unit that throws writes nothing (lmdb-batch.ts).
  */
-import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
+import {
+  open,
+  type Database,
+  type DatabaseOptions,
+  type RootDatabase,
+  type RootDatabaseOptions,
+  type Transaction,
+} from 'lmdb';
 import type { Slot } from '@massa-bootstrap/core';
 import type {
   HistoryStorage,
@@ -23,7 +30,7 @@ import type {
 } from './history-storage';
 import { LmdbUnitBatcher } from './lmdb-batch';
 import { LmdbMeta, STORAGE_FORMAT } from './lmdb-meta';
-import { LmdbStateTable } from './lmdb-state-table';
+import { EntryViews, LmdbStateTable } from './lmdb-state-table';
 import { decodeSlotKey, encodeSlotKey } from './slot-key';
 
 /** How to open (or create) an LMDB store. */
@@ -57,6 +64,13 @@ class LmdbReader implements StorageReader {
 
   stateAfter(afterKey: Uint8Array): Iterable<StoredEntry> {
     return this.state.after(afterKey, this.transaction);
+  }
+
+  scanStateAfter(
+    afterKey: Uint8Array,
+    visit: (key: Uint8Array, value: Uint8Array) => boolean,
+  ): void {
+    this.state.scan(afterKey, this.transaction, visit);
   }
 
   getHistory(slot: Slot): Buffer | undefined {
@@ -123,7 +137,17 @@ export class LmdbStorage implements HistoryStorage {
     metaDb: Database<Buffer, Buffer>,
     readonly location: string,
   ) {
-    this.state = new LmdbStateTable(stateDb);
+    // A second, read-only handle on the state database whose keys and values are views, not
+    // copies (the scan behind ReadStatePart copies each entry once, into the response).
+    const views = new EntryViews();
+    // `encoder` and `keyEncoder` are typed on the root options only; lmdb-js honours them on
+    // every database.
+    const viewOptions: DatabaseOptions & Pick<RootDatabaseOptions, 'encoder' | 'keyEncoder'> = {
+      keyEncoder: views.keyEncoder,
+      encoder: views.encoder,
+    };
+    const stateViews = env.openDB<number, Buffer>('state', viewOptions);
+    this.state = new LmdbStateTable(stateDb, stateViews, views);
     this.metaTable = new LmdbMeta(metaDb);
     this.batcher = new LmdbUnitBatcher(
       env,

@@ -68,11 +68,23 @@ export class UnitWriteBuffer implements StorageWriter {
   }
 
   *stateAfter(afterKey: Uint8Array): Iterable<StoredEntry> {
+    this.refuseScanAfterWrites();
+    yield* this.base.stateAfter(afterKey);
+  }
+
+  scanStateAfter(
+    afterKey: Uint8Array,
+    visit: (key: Uint8Array, value: Uint8Array) => boolean,
+  ): void {
+    this.refuseScanAfterWrites();
+    this.base.scanStateAfter(afterKey, visit);
+  }
+
+  private refuseScanAfterWrites(): void {
     if (this.stateKeys.length > 0 || this.cleared) {
       // Never needed by the ingest rules; refusing is safer than a slow merge nobody tests.
       throw new Error('a write unit cannot scan the state after writing it');
     }
-    yield* this.base.stateAfter(afterKey);
   }
 
   getHistory(slot: Slot): Buffer | undefined {

@@ -68,7 +68,13 @@ export function startStoreProcess(
   threadCount: number,
 ): Promise<StoreProcess> {
   const child: ChildProcess = fork(ENTRY, [dataDir, String(historyLength), String(threadCount)], {
-    execArgv: ['--conditions=massa-src', '--import', 'tsx'],
+    // BENCH_STORE_NODE_FLAGS: extra node flags for the store (e.g. --trace-gc, --cpu-prof).
+    execArgv: [
+      '--conditions=massa-src',
+      '--import',
+      'tsx',
+      ...(process.env['BENCH_STORE_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
