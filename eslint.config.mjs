@@ -36,7 +36,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@massa-bootstrap/*/*'],
+              // Declared subpath entry points (package.json "exports") are public API too.
+              group: ['@massa-bootstrap/*/*', '!@massa-bootstrap/rpc/settings'],
               message: 'Import a package through its public API (src/index.ts), not a deep path.',
             },
             {

@@ -16,6 +16,9 @@ const moduleNameMapper = {};
 for (const [name, dir] of Object.entries(packages)) {
   moduleNameMapper[`^@massa-bootstrap/${name}$`] = `<rootDir>/${dir}/src/index.ts`;
 }
+// Subpath entry points (package.json "exports").
+moduleNameMapper['^@massa-bootstrap/rpc/settings$'] =
+  '<rootDir>/packages/rpc/src/settings-entry.ts';
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test'],

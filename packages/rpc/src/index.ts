@@ -28,23 +28,9 @@ export { HealthController, addHealthService } from './health';
 export type { ServingStatus } from './health';
 export { channelCredentials, serverCredentials } from './credentials';
 export type { ChannelTlsOptions, ServerTlsOptions } from './credentials';
-export { ConfigError, LOG_LEVELS, SettingTable } from './settings';
-export type {
-  EnvironmentVariables,
-  IntSettingKey,
-  IntSettingSpec,
-  ListSettingSpec,
-  LogLevel,
-  SettingKey,
-  SettingKind,
-  SettingSpec,
-  SettingSpecs,
-  SettingTableOptions,
-  SettingTexts,
-  SettingValues,
-  TextSettingSpec,
-} from './settings';
-export { parseSettingFlags } from './settings-command-line';
+// The settings API also has its own entry point, @massa-bootstrap/rpc/settings, which loads no
+// gRPC code (a service's command line is read before its telemetry starts).
+export * from './settings-entry';
 export type {
   CommandLineProgram,
   SettingFlagsOptions,

@@ -3,7 +3,7 @@
  * by the executable.
  */
 import { Command } from 'commander';
-import { parseSettingFlags } from '@massa-bootstrap/rpc';
+import { parseSettingFlags } from '@massa-bootstrap/rpc/settings';
 import { SETTINGS, loadProducerConfig, type ProducerConfig } from './config';
 
 /** What the command line asks for: run with a config, or exit (help was printed). */

@@ -1,7 +1,12 @@
-import { LOG_LEVELS, SettingTable, type LogLevel, type SettingSpec } from '@massa-bootstrap/rpc';
+import {
+  LOG_LEVELS,
+  SettingTable,
+  type LogLevel,
+  type SettingSpec,
+} from '@massa-bootstrap/rpc/settings';
 
-export { ConfigError } from '@massa-bootstrap/rpc';
-export type { LogLevel } from '@massa-bootstrap/rpc';
+export { ConfigError } from '@massa-bootstrap/rpc/settings';
+export type { LogLevel } from '@massa-bootstrap/rpc/settings';
 
 /**
  * Everything the devnet producer can be told. Every field is optional; the documented default

@@ -2,15 +2,13 @@
  * Command-line parsing for main.ts (commander). Kept out of index.ts: commander is only needed
  * by the executable.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { parseSettingFlags } from '@massa-bootstrap/rpc/settings';
 import {
-  ConfigError,
-  SETTINGS,
+  SETTING_TABLE,
   optionsFromEnv,
   optionsFromStrings,
   type HistoryStoreOptions,
-  type SettingName,
-  type SettingSpec,
 } from './config';
 import { historyStoreVersion } from './version';
 
@@ -18,10 +16,6 @@ import { historyStoreVersion } from './version';
 export type CommandLine =
   | { readonly kind: 'run'; readonly options: HistoryStoreOptions }
   | { readonly kind: 'exit'; readonly code: number };
-
-function camelFromFlag(flag: string): string {
-  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-}
 
 /**
  * Parses `argv` (without the node and script entries) on top of `env`: a flag overrides its
@@ -33,28 +27,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const program = new Command('history-store')
     .description('history-store: durable final state and bounded per-slot change history (gRPC)')
     .version(historyStoreVersion())
-    .exitOverride()
-    .configureOutput({ outputError: () => undefined }) // main.ts reports errors itself
-    .allowExcessArguments(false);
-  for (const spec of Object.values(SETTINGS) as SettingSpec[]) {
-    program.option(`${spec.flag} ${spec.placeholder}`, `${spec.description} [env ${spec.env}]`);
-  }
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
-        return { kind: 'exit', code: 0 };
-      }
-      throw new ConfigError(undefined, err.message.replace(/^error: /, ''));
-    }
-    throw err;
-  }
-  const parsed = program.opts<Record<string, string | undefined>>();
-  const fromFlags: Partial<Record<SettingName, string>> = {};
-  for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
-    const value = parsed[camelFromFlag(spec.flag)];
-    if (value !== undefined) fromFlags[name] = value;
-  }
-  return { kind: 'run', options: { ...optionsFromEnv(env), ...optionsFromStrings(fromFlags) } };
+    .configureOutput({ outputError: () => undefined }); // main.ts reports errors itself
+  const outcome = parseSettingFlags(program, SETTING_TABLE, argv, { errorSetting: null });
+  if (outcome.kind === 'exit') return outcome;
+  // Not SETTING_TABLE.read(env, flags): the environment is parsed on its own first, so a bad
+  // variable is reported even when its flag is given, and an empty flag leaves the variable.
+  return { kind: 'run', options: { ...optionsFromEnv(env), ...optionsFromStrings(outcome.flags) } };
 }

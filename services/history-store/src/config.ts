@@ -6,19 +6,15 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
+import {
+  LOG_LEVELS,
+  SettingTable,
+  type LogLevel,
+  type SettingSpec,
+} from '@massa-bootstrap/rpc/settings';
 
-/** pino log levels. */
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-const LOG_LEVELS: readonly LogLevel[] = [
-  'fatal',
-  'error',
-  'warn',
-  'info',
-  'debug',
-  'trace',
-  'silent',
-];
+export { ConfigError } from '@massa-bootstrap/rpc/settings';
+export type { LogLevel, SettingSpec } from '@massa-bootstrap/rpc/settings';
 
 /** What a caller may set; every field is optional and has a documented default. */
 export interface HistoryStoreOptions {
@@ -73,89 +69,115 @@ export interface HistoryStoreConfig {
 /** Names of the settings (keys of {@link HistoryStoreOptions}). */
 export type SettingName = keyof HistoryStoreOptions;
 
-/** How one setting is spelled outside the code. */
-export interface SettingSpec {
-  /** Environment variable. */
-  readonly env: string;
-  /** Long command-line flag, without its value. */
-  readonly flag: string;
-  /** Placeholder of the flag's value in --help. */
-  readonly placeholder: string;
-  /** One line for --help. */
-  readonly description: string;
-}
-
 const MIB = 1024 * 1024;
 
-/** Every setting's environment variable and flag (flags win over the environment). */
-export const SETTINGS: Readonly<Record<SettingName, SettingSpec>> = {
+/**
+ * Every setting's environment variable, flag (without its dashes), kind and, for a number, its
+ * range; flags win over the environment. Text is never trimmed (`verbatim`).
+ */
+export const SETTINGS = {
   listen: {
     env: 'HISTORY_STORE_LISTEN',
-    flag: '--listen',
+    flag: 'listen',
+    kind: 'string',
+    verbatim: true,
     placeholder: '<host:port>',
     description: 'address to listen on (default 0.0.0.0:50051)',
   },
   dataDir: {
     env: 'HISTORY_STORE_DATA_DIR',
-    flag: '--data-dir',
+    flag: 'data-dir',
+    kind: 'string',
+    verbatim: true,
     placeholder: '<dir>',
     description: 'LMDB directory (default ./data/history-store)',
   },
   finalHistoryLength: {
     env: 'FINAL_HISTORY_LENGTH',
-    flag: '--final-history-length',
+    flag: 'final-history-length',
+    kind: 'int',
+    min: 1,
+    max: 10_000_000,
     placeholder: '<slots>',
     description: 'slots of change history kept (default 600)',
   },
   threadCount: {
     env: 'THREAD_COUNT',
-    flag: '--thread-count',
+    flag: 'thread-count',
+    kind: 'int',
+    min: 1,
+    max: 1024,
     placeholder: '<n>',
     description: 'threads per period, fixed per data dir (default 32)',
   },
   logLevel: {
     env: 'LOG_LEVEL',
-    flag: '--log-level',
+    flag: 'log-level',
+    kind: 'level',
+    verbatim: true,
     placeholder: '<level>',
     description: `log level: ${LOG_LEVELS.join(', ')} (default info)`,
   },
   tlsCertFile: {
     env: 'TLS_CERT_FILE',
-    flag: '--tls-cert-file',
+    flag: 'tls-cert-file',
+    kind: 'file',
+    verbatim: true,
     placeholder: '<file>',
     description: 'PEM certificate chain (TLS with --tls-key-file)',
   },
   tlsKeyFile: {
     env: 'TLS_KEY_FILE',
-    flag: '--tls-key-file',
+    flag: 'tls-key-file',
+    kind: 'file',
+    verbatim: true,
     placeholder: '<file>',
     description: 'PEM private key',
   },
   tlsClientCaFile: {
     env: 'TLS_CLIENT_CA_FILE',
-    flag: '--tls-client-ca-file',
+    flag: 'tls-client-ca-file',
+    kind: 'file',
+    verbatim: true,
     placeholder: '<file>',
     description: 'PEM CA bundle; requires client certificates (mutual TLS)',
   },
   subscriberBufferBytes: {
     env: 'HISTORY_STORE_SUBSCRIBER_BUFFER_BYTES',
-    flag: '--subscriber-buffer-bytes',
+    flag: 'subscriber-buffer-bytes',
+    kind: 'int',
+    // 64 KiB keeps one typical slot; 1 GiB is far past any sane per-subscriber budget.
+    min: 64 * 1024,
+    max: 1024 * MIB,
     placeholder: '<bytes>',
     description: 'live bytes buffered per slow WatchFinalSlots subscriber (default 16 MiB)',
   },
   maxMessageBytes: {
     env: 'HISTORY_STORE_MAX_MESSAGE_BYTES',
-    flag: '--max-message-bytes',
+    flag: 'max-message-bytes',
+    kind: 'int',
+    // A single 16 MiB value plus its key and framing must fit in one message.
+    min: 17 * MIB,
+    max: 1024 * MIB,
     placeholder: '<bytes>',
     description: 'largest gRPC message, hence largest slot (default 64 MiB)',
   },
   shutdownTimeoutMs: {
     env: 'HISTORY_STORE_SHUTDOWN_TIMEOUT_MS',
-    flag: '--shutdown-timeout-ms',
+    flag: 'shutdown-timeout-ms',
+    kind: 'int',
+    min: 0,
+    max: 600_000,
     placeholder: '<ms>',
     description: 'graceful shutdown budget (default 10000)',
   },
-};
+} as const satisfies Readonly<Record<SettingName, SettingSpec>>;
+
+/**
+ * The checks and the reader built on {@link SETTINGS}. Messages show values as JSON and tell a
+ * malformed number its range, as the store always has.
+ */
+export const SETTING_TABLE = new SettingTable(SETTINGS, { quote: 'json', malformedInt: 'range' });
 
 /** The defaults, as documented on {@link HistoryStoreOptions}. */
 export const DEFAULTS = {
@@ -169,69 +191,19 @@ export const DEFAULTS = {
   shutdownTimeoutMs: 10_000,
 } as const satisfies Partial<Record<SettingName, unknown>>;
 
-const INTEGER_RANGES = {
-  finalHistoryLength: [1, 10_000_000],
-  threadCount: [1, 1024],
-  // 64 KiB keeps one typical slot; 1 GiB is far past any sane per-subscriber budget.
-  subscriberBufferBytes: [64 * 1024, 1024 * MIB],
-  // A single 16 MiB value plus its key and framing must fit in one message.
-  maxMessageBytes: [17 * MIB, 1024 * MIB],
-  shutdownTimeoutMs: [0, 600_000],
-} as const satisfies Partial<Record<SettingName, readonly [number, number]>>;
-
-type IntegerSetting = keyof typeof INTEGER_RANGES;
-
-/** A setting has a bad value; `message` names its environment variable and flag. */
-export class ConfigError extends Error {
-  constructor(
-    readonly setting: SettingName | undefined,
-    detail: string,
-  ) {
-    super(setting === undefined ? detail : `${settingLabel(setting)}: ${detail}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** "FINAL_HISTORY_LENGTH (--final-history-length)". */
-export function settingLabel(setting: SettingName): string {
-  return `${SETTINGS[setting].env} (${SETTINGS[setting].flag})`;
-}
-
-function checkInteger(setting: IntegerSetting, value: unknown): number {
-  const [min, max] = INTEGER_RANGES[setting];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      setting,
-      `must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function checkListen(value: unknown): string {
-  // host:port, host being a name, an IPv4 address or a bracketed IPv6 address.
-  const match =
-    typeof value === 'string' ? /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(value) : null;
-  if (match === null || Number(match[2]) > 65535) {
-    throw new ConfigError(
-      'listen',
-      `must look like host:port with a port in [0, 65535], got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as string;
-}
-
+// Not SettingTable.readableFile: the store has always said "cannot read <file>" (no "file"),
+// and refused a non-string path.
 function checkFile(
   setting: 'tlsCertFile' | 'tlsKeyFile' | 'tlsClientCaFile',
   value: unknown,
 ): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string')
-    throw new ConfigError(setting, `must be a file path, got ${JSON.stringify(value)}`);
+    throw SETTING_TABLE.error(setting, `must be a file path, got ${JSON.stringify(value)}`);
   try {
     accessSync(value, constants.R_OK);
   } catch {
-    throw new ConfigError(setting, `cannot read ${value}`);
+    throw SETTING_TABLE.error(setting, `cannot read ${value}`);
   }
   return value;
 }
@@ -241,106 +213,88 @@ function checkFile(
  * bad setting (its environment variable and flag). Idempotent: a config passes unchanged.
  */
 export function resolveConfig(options: HistoryStoreOptions = {}): HistoryStoreConfig {
-  const listen = checkListen(options.listen ?? DEFAULTS.listen);
+  const listen = SETTING_TABLE.hostPort(
+    'listen',
+    options.listen ?? DEFAULTS.listen,
+    'host:port with a port in [0, 65535]',
+  );
   const dataDirRaw = options.dataDir ?? DEFAULTS.dataDir;
   if (typeof dataDirRaw !== 'string' || dataDirRaw.trim() === '') {
-    throw new ConfigError('dataDir', `must be a directory path, got ${JSON.stringify(dataDirRaw)}`);
-  }
-  const logLevel = options.logLevel ?? DEFAULTS.logLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(
-      'logLevel',
-      `must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
+    throw SETTING_TABLE.error(
+      'dataDir',
+      `must be a directory path, got ${JSON.stringify(dataDirRaw)}`,
     );
   }
+  const logLevel = SETTING_TABLE.oneOf(
+    'logLevel',
+    options.logLevel ?? DEFAULTS.logLevel,
+    LOG_LEVELS,
+  );
   const tlsCertFile = checkFile('tlsCertFile', options.tlsCertFile);
   const tlsKeyFile = checkFile('tlsKeyFile', options.tlsKeyFile);
   const tlsClientCaFile = checkFile('tlsClientCaFile', options.tlsClientCaFile);
   if (tlsCertFile !== undefined && tlsKeyFile === undefined) {
-    throw new ConfigError('tlsKeyFile', `is required when ${settingLabel('tlsCertFile')} is set`);
+    throw SETTING_TABLE.error(
+      'tlsKeyFile',
+      `is required when ${SETTING_TABLE.label('tlsCertFile')} is set`,
+    );
   }
   if (tlsKeyFile !== undefined && tlsCertFile === undefined) {
-    throw new ConfigError('tlsCertFile', `is required when ${settingLabel('tlsKeyFile')} is set`);
+    throw SETTING_TABLE.error(
+      'tlsCertFile',
+      `is required when ${SETTING_TABLE.label('tlsKeyFile')} is set`,
+    );
   }
   if (tlsClientCaFile !== undefined && tlsCertFile === undefined) {
-    throw new ConfigError(
+    throw SETTING_TABLE.error(
       'tlsCertFile',
-      `is required when ${settingLabel('tlsClientCaFile')} is set`,
+      `is required when ${SETTING_TABLE.label('tlsClientCaFile')} is set`,
     );
   }
   return {
     listen,
     dataDir: resolve(dataDirRaw),
-    finalHistoryLength: checkInteger(
+    finalHistoryLength: SETTING_TABLE.int(
       'finalHistoryLength',
-      options.finalHistoryLength ?? DEFAULTS.finalHistoryLength,
+      options.finalHistoryLength,
+      DEFAULTS.finalHistoryLength,
     ),
-    threadCount: checkInteger('threadCount', options.threadCount ?? DEFAULTS.threadCount),
+    threadCount: SETTING_TABLE.int('threadCount', options.threadCount, DEFAULTS.threadCount),
     logLevel,
     tlsCertFile,
     tlsKeyFile,
     tlsClientCaFile,
-    subscriberBufferBytes: checkInteger(
+    subscriberBufferBytes: SETTING_TABLE.int(
       'subscriberBufferBytes',
-      options.subscriberBufferBytes ?? DEFAULTS.subscriberBufferBytes,
+      options.subscriberBufferBytes,
+      DEFAULTS.subscriberBufferBytes,
     ),
-    maxMessageBytes: checkInteger(
+    maxMessageBytes: SETTING_TABLE.int(
       'maxMessageBytes',
-      options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
+      options.maxMessageBytes,
+      DEFAULTS.maxMessageBytes,
     ),
-    shutdownTimeoutMs: checkInteger(
+    shutdownTimeoutMs: SETTING_TABLE.int(
       'shutdownTimeoutMs',
-      options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+      options.shutdownTimeoutMs,
+      DEFAULTS.shutdownTimeoutMs,
     ),
   };
-}
-
-function parseIntegerText(setting: IntegerSetting, text: string): number {
-  if (!/^\d{1,16}$/.test(text.trim())) {
-    const [min, max] = INTEGER_RANGES[setting];
-    throw new ConfigError(
-      setting,
-      `must be an integer in [${min}, ${max}], got ${JSON.stringify(text)}`,
-    );
-  }
-  return Number(text.trim());
 }
 
 /**
  * Options from raw strings (environment values or flag values), keyed by setting. Numbers are
  * parsed strictly (digits only); a malformed one throws a {@link ConfigError}. Range checks are
- * left to {@link resolveConfig}. Empty strings count as unset.
+ * left to {@link resolveConfig}. Empty strings count as unset; text is kept as given.
  */
 export function optionsFromStrings(
   values: Partial<Record<SettingName, string | undefined>>,
 ): HistoryStoreOptions {
-  const options: { -readonly [K in SettingName]?: HistoryStoreOptions[K] } = {};
-  for (const [name, raw] of Object.entries(values) as [SettingName, string | undefined][]) {
-    if (raw === undefined || raw === '') continue;
-    switch (name) {
-      case 'finalHistoryLength':
-      case 'threadCount':
-      case 'subscriberBufferBytes':
-      case 'maxMessageBytes':
-      case 'shutdownTimeoutMs':
-        options[name] = parseIntegerText(name, raw);
-        break;
-      case 'logLevel':
-        options.logLevel = raw as LogLevel; // checked by resolveConfig
-        break;
-      default:
-        options[name] = raw;
-    }
-  }
-  return options;
+  // The log level is only text here; resolveConfig checks it.
+  return SETTING_TABLE.parse(values) as HistoryStoreOptions;
 }
 
 /** Options from the environment variables listed in {@link SETTINGS}. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): HistoryStoreOptions {
-  const values: Partial<Record<SettingName, string>> = {};
-  for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
-    const raw = env[spec.env];
-    if (raw !== undefined) values[name] = raw;
-  }
-  return optionsFromStrings(values);
+  return SETTING_TABLE.read(env) as HistoryStoreOptions;
 }

@@ -13,7 +13,7 @@ import {
 // Types only: the telemetry package (and its SDK) is loaded by main.ts, never by the service.
 import type { BootstrapMetrics, HistorySnapshot } from '@massa-bootstrap/telemetry';
 import {
-  ConfigError,
+  SETTING_TABLE,
   resolveConfig,
   type HistoryStoreConfig,
   type HistoryStoreOptions,
@@ -198,7 +198,7 @@ export async function startHistoryStore(
     storage = await open(config, initialMeta(config));
     const stored = storage.read((reader) => reader.meta()).threadCount;
     if (stored !== config.threadCount) {
-      throw new ConfigError(
+      throw SETTING_TABLE.error(
         'threadCount',
         `${config.dataDir} was created with thread count ${stored}, refusing to open it with ${config.threadCount}`,
       );
