@@ -10,7 +10,12 @@ import {
   type FieldViolation,
   type Slot,
 } from '@massa-bootstrap/core';
-import type { BootstrapRequest, Cursor, StreamFinalChangesRequest } from '@massa-bootstrap/proto';
+import type {
+  BootstrapRequest,
+  Cursor,
+  GetStatusRequest,
+  StreamFinalChangesRequest,
+} from '@massa-bootstrap/proto';
 import { MAX_PART_BYTES_LIMIT, MIN_PART_BYTES } from './config';
 import { WIRE_LEN, WIRE_VARINT, scanFields } from './wire';
 
@@ -75,6 +80,18 @@ export const decodeStreamFinalChangesRequest = tolerant<StreamFinalChangesReques
     return request;
   },
 );
+
+/** Decodes a GetStatusRequest (it has no fields; unknown ones are skipped) without ever throwing. */
+export const decodeGetStatusRequest = tolerant<GetStatusRequest>('GetStatusRequest', (bytes) => {
+  scanFields(bytes, () => undefined);
+  return {};
+});
+
+/** A GetStatusRequest that decoded; INVALID_ARGUMENT with the problem otherwise. */
+export function validateGetStatusRequest(decoded: Decoded<GetStatusRequest>): GetStatusRequest {
+  if (!decoded.ok) throw new InvalidArgumentError([{ field: '', description: decoded.problem }]);
+  return decoded.value;
+}
 
 /** A validated resume cursor. */
 export interface ResumeCursor {

@@ -29,8 +29,10 @@ import type { FollowHub } from './follow-hub';
 import type { MemoryMonitor } from './memory';
 import {
   decodeBootstrapRequest,
+  decodeGetStatusRequest,
   decodeStreamFinalChangesRequest,
   validateBootstrapRequest,
+  validateGetStatusRequest,
   validateStreamFinalChangesRequest,
   type Decoded,
 } from './requests';
@@ -56,7 +58,10 @@ export function gatewayServiceDefinition(serializer: PartSerializer = new PartSe
       requestDeserialize: decodeStreamFinalChangesRequest,
       responseSerialize: (bytes: Buffer): Buffer => bytes,
     },
-    getStatus: BootstrapGatewayService.getStatus,
+    getStatus: {
+      ...BootstrapGatewayService.getStatus,
+      requestDeserialize: decodeGetStatusRequest,
+    },
   } as const;
 }
 
@@ -209,8 +214,9 @@ export class GatewayService {
         logger,
         hooks,
       ),
-      getStatus: unaryHandler<GetStatusRequest, GatewayStatus>(
-        (_request, { call, signal }) => {
+      getStatus: unaryHandler<Decoded<GetStatusRequest>, GatewayStatus>(
+        (request, { call, signal }) => {
+          validateGetStatusRequest(request);
           this.deps.admission.checkAccess(call.getPeer());
           return this.status(signal);
         },

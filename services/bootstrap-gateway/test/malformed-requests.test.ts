@@ -154,6 +154,22 @@ describe('malformed requests', () => {
     );
   });
 
+  test('bytes that are not a GetStatusRequest -> INVALID_ARGUMENT (not INTERNAL)', async () => {
+    const garbage = Buffer.from([0x0a, 0x7f, 0x01]); // field 1 claims 127 bytes, 1 follows
+    const error = await new Promise<ServiceError | null>((resolve) => {
+      client.makeUnaryRequest<Buffer, Buffer>(
+        BootstrapGatewayService.getStatus.path,
+        (b) => b,
+        (b) => b,
+        garbage,
+        new Metadata(),
+        {},
+        (err) => resolve(err),
+      );
+    });
+    expectBadRequest(error ?? undefined, 'INVALID_ARGUMENT', '');
+  });
+
   test('a cursor newer than the store -> OUT_OF_RANGE SLOT_IN_FUTURE with the typed detail', async () => {
     const newest = (await fixture.status()).newestSlot!;
     const future = slot(newest.period + 10, 0);

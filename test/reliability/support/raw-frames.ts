@@ -108,25 +108,11 @@ const READ_ANSWERS = [
 ];
 
 /**
- * The answers to a request whose bytes do not decode. INTERNAL stays allowed for unary reads
- * only because of the gateway's GetStatus (generated deserializer: INTERNAL "Error
- * deserializing request"); callers do not say which service a method belongs to, so the
- * history-store's unary reads (ReadStatePart, GetStatus) share that row here and are held to
- * INVALID_ARGUMENT by services/history-store/test/undecodable-requests.test.ts. Streams and
- * writes of both services answer INVALID_ARGUMENT only.
- */
-function undecodableAnswers(call: CallShape, write: boolean): readonly string[] {
-  return call === 'unary' && !write ? ['INVALID_ARGUMENT', 'INTERNAL'] : ['INVALID_ARGUMENT'];
-}
-
-/**
  * The documented answers to a raw frame of `shape` sent to a method taking its request as
  * `call`. grpc-js (1.14) decides most of them before any handler runs:
- * - bytes that do not decode: INVALID_ARGUMENT with BadRequest. Every history-store method and
- *   the gateway's Bootstrap and StreamFinalChanges register their own request deserializers
- *   and decode tolerantly, so grpc-js never answers INTERNAL "Error deserializing request"
- *   (what a throwing generated decoder gives) — except for the gateway's GetStatus, which
- *   still registers the generated one (see {@link undecodableAnswers});
+ * - bytes that do not decode: INVALID_ARGUMENT with BadRequest. Every method of both services
+ *   registers its own request deserializer and decodes tolerantly, so grpc-js never answers
+ *   INTERNAL "Error deserializing request" (what a throwing generated decoder gives);
  * - a length prefix above grpc.max_receive_message_length: RESOURCE_EXHAUSTED;
  * - no complete message (none, or a truncated one, which grpc-js silently drops at END_STREAM)
  *   or two messages for a unary/server-streaming method: UNIMPLEMENTED "Received no / a second
@@ -139,7 +125,7 @@ function undecodableAnswers(call: CallShape, write: boolean): readonly string[] 
 export function rawAllowed(shape: FrameShape, call: CallShape, write: boolean): readonly string[] {
   switch (shape) {
     case 'not-protobuf':
-      return undecodableAnswers(call, write);
+      return ['INVALID_ARGUMENT'];
     case 'oversize-length':
       return ['RESOURCE_EXHAUSTED'];
     case 'truncated':
@@ -151,7 +137,7 @@ export function rawAllowed(shape: FrameShape, call: CallShape, write: boolean): 
       return write ? ['INVALID_ARGUMENT'] : READ_ANSWERS;
     case 'random-bytes':
       if (write) throw new Error('random bytes are never sent to a write method');
-      // Decoded (a read's answer) or refused as undecodable.
-      return [...new Set([...READ_ANSWERS, ...undecodableAnswers(call, write)])];
+      // Decoded (a read's answer) or refused as undecodable (INVALID_ARGUMENT, among them).
+      return READ_ANSWERS;
   }
 }
