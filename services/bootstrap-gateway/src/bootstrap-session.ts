@@ -7,6 +7,7 @@ import {
 import type { Cursor } from '@massa-bootstrap/proto';
 import type { FollowHub } from './follow-hub';
 import type { MemoryMonitor } from './memory';
+import type { ReadUrgency } from './read-permits';
 import type { ResumeCursor, ValidBootstrapRequest } from './requests';
 import type { HistoryStoreUpstream } from './upstream';
 import { encodeBootstrapPart, type EncodedPart } from './wire';
@@ -73,7 +74,10 @@ export interface BootstrapSessionStats {
   readonly bytesSent: number;
   /** Slot of the latest part written. */
   readonly slot: Slot | undefined;
-  /** True while the next part is being read from the store (prefetch in progress). */
+  /**
+   * True while the next part is being read from the store (prefetch in progress, or waiting for
+   * a store read permit).
+   */
   readonly reading: boolean;
   /** True while a part is handed to the transport and not yet taken (socket or client slow). */
   readonly writing: boolean;
@@ -203,33 +207,44 @@ export class BootstrapSession {
 
   /** Streams the state from `resume` (or the start) until complete; returns the completing slot. */
   private async streamState(resume: ResumeCursor | undefined): Promise<Slot> {
-    let next = this.preparePart(resume);
+    let next = this.preparePart(resume, { urgent: true });
     for (;;) {
       const part = await next;
+      // A read-ahead waits behind urgent reads for a store read permit until this part has
+      // been written; from then on the client waits for it (see ReadPermits).
+      const urgency: ReadUrgency = { urgent: false };
       if (!part.cursor.stateComplete) {
         // Prefetch exactly one part while this one is written.
-        next = this.preparePart(part.cursor);
+        next = this.preparePart(part.cursor, urgency);
         next.catch(() => undefined); // consumed (or abandoned on abort) by the next iteration
       }
       await this.send(part.part, part.cursor.slot, part.content, part.heldBytes);
+      urgency.urgent = true;
       if (part.cursor.stateComplete) return part.cursor.slot;
     }
   }
 
-  private async preparePart(previous: ResumeCursor | undefined): Promise<PreparedPart> {
+  private async preparePart(
+    previous: ResumeCursor | undefined,
+    urgency: ReadUrgency,
+  ): Promise<PreparedPart> {
     this.reading += 1;
     try {
-      return await this.readPart(previous);
+      return await this.readPart(previous, urgency);
     } finally {
       this.reading -= 1;
     }
   }
 
-  private async readPart(previous: ResumeCursor | undefined): Promise<PreparedPart> {
+  private async readPart(
+    previous: ResumeCursor | undefined,
+    urgency: ReadUrgency,
+  ): Promise<PreparedPart> {
     const { upstream, signal } = this.deps;
     const read = await upstream.readStatePart(
       { afterKey: previous?.lastKey ?? EMPTY, maxBytes: this.currentPartBytes(), maxEntries: 0 },
       signal,
+      urgency,
     );
     let heldNow = read.raw.length;
     this.hold(heldNow);
