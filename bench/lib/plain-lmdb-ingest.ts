@@ -6,8 +6,9 @@
  * history to the retained length, rewrite the metadata. Units are pipelined with the same
  * window as IngestFinalSlots (64 not yet durable) and the time runs until all are durable.
  */
-import { DIGEST_LANES_BYTES, type Slot } from '@massa-bootstrap/core';
+import type { Slot } from '@massa-bootstrap/core';
 import {
+  emptyStoreMeta,
   openLmdbStorage,
   type HistoryStorage,
   type StoreMeta,
@@ -33,19 +34,7 @@ export class PlainLmdbIngest {
   static async open(dir: string, shape: StateShape, historyLength = 600): Promise<PlainLmdbIngest> {
     const storage = await openLmdbStorage({
       path: dir,
-      initialMeta: {
-        threadCount: THREAD_COUNT,
-        finalHistoryLength: historyLength,
-        newestSlot: undefined,
-        baseSlot: undefined,
-        pendingGenesis: undefined,
-        lanes: Buffer.alloc(DIGEST_LANES_BYTES),
-        entryCount: 0,
-        stateBytes: 0,
-        historyCount: 0,
-        historyBytes: 0,
-        commitSeq: 0,
-      },
+      initialMeta: emptyStoreMeta(THREAD_COUNT, historyLength),
     });
     for (const chunk of genesisMessages(shape)) {
       const message = SlotChanges.decode(chunk);

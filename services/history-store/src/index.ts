@@ -16,6 +16,7 @@ export { FixedLengthRetention } from './retention';
 export type { RetentionContext, RetentionPolicy } from './retention';
 export { openLmdbStorage } from './storage/lmdb-storage';
 export type { LmdbStorageOptions } from './storage/lmdb-storage';
+export { emptyStoreMeta } from './storage/history-storage';
 export type {
   HistoryStorage,
   StorageReader,

@@ -3,7 +3,7 @@
  * storage, writer and watch hub. Used by main.ts and by tests.
  */
 import { Server } from '@grpc/grpc-js';
-import { BootstrapError, DIGEST_LANES_BYTES, UnavailableError } from '@massa-bootstrap/core';
+import { BootstrapError, UnavailableError } from '@massa-bootstrap/core';
 import {
   addHealthService,
   addReflectionService,
@@ -24,7 +24,7 @@ import { createLogger, type Logger } from './logger';
 import { readStatus } from './reads/status';
 import { FixedLengthRetention, type RetentionPolicy } from './retention';
 import { historyStoreHandlers } from './service';
-import type { HistoryStorage, StoreMeta } from './storage/history-storage';
+import { emptyStoreMeta, type HistoryStorage, type StoreMeta } from './storage/history-storage';
 import { openLmdbStorage } from './storage/lmdb-storage';
 import type { ShutdownParticipant, StoreCore, StoreRuntime } from './store-core';
 import { WatchHub, type WatchHubStats } from './watch-hub';
@@ -123,19 +123,7 @@ function starting(): UnavailableError {
 const SHUTTING_DOWN_RETRY_MS = 1000;
 
 function initialMeta(config: HistoryStoreConfig): StoreMeta {
-  return {
-    threadCount: config.threadCount,
-    finalHistoryLength: config.finalHistoryLength,
-    newestSlot: undefined,
-    baseSlot: undefined,
-    pendingGenesis: undefined,
-    lanes: Buffer.alloc(DIGEST_LANES_BYTES),
-    entryCount: 0,
-    stateBytes: 0,
-    historyCount: 0,
-    historyBytes: 0,
-    commitSeq: 0,
-  };
+  return emptyStoreMeta(config.threadCount, config.finalHistoryLength);
 }
 
 function connectAddress(listen: string, port: number): string {

@@ -5,12 +5,13 @@
  * a new genesis starts after its producer went away.
  */
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { DIGEST_LANES_BYTES, createStateDigest, nextSlot } from '@massa-bootstrap/core';
+import { createStateDigest, nextSlot } from '@massa-bootstrap/core';
 import type { SlotChanges } from '@massa-bootstrap/proto';
 import { decodeBootstrapError } from '@massa-bootstrap/rpc';
 import { makeTempDir, type TempDir } from '@massa-bootstrap/test-support';
 import { IngestSession, SlotWriter } from '../src/ingest/slot-writer';
 import { FixedLengthRetention } from '../src/retention';
+import { emptyStoreMeta } from '../src/storage/history-storage';
 import { openLmdbStorage, type LmdbStorage } from '../src/storage/lmdb-storage';
 import { append, getStatus, ingest, readAllState, readPart, streamChanges } from './support/client';
 import { startStore, type StoreFixture } from './support/fixture';
@@ -119,19 +120,7 @@ describe('genesis sealing and wiping (writer level)', () => {
     dir = await makeTempDir('history-store-genesis-');
     storage = await openLmdbStorage({
       path: dir.path,
-      initialMeta: {
-        threadCount: 4,
-        finalHistoryLength: 10,
-        newestSlot: undefined,
-        baseSlot: undefined,
-        pendingGenesis: undefined,
-        lanes: Buffer.alloc(DIGEST_LANES_BYTES),
-        entryCount: 0,
-        stateBytes: 0,
-        historyCount: 0,
-        historyBytes: 0,
-        commitSeq: 0,
-      },
+      initialMeta: emptyStoreMeta(4, 10),
     });
     writer = await SlotWriter.open({
       storage,

@@ -3,29 +3,17 @@
  * accepts (long keys in buckets), per-unit rollback inside batched commits, snapshots, and
  * retention applied when a store is reopened with a shorter history.
  */
-import { DIGEST_LANES_BYTES, MemoryState, compareSlots, type Slot } from '@massa-bootstrap/core';
+import { MemoryState, compareSlots, type Slot } from '@massa-bootstrap/core';
 import { makeTempDir, type TempDir } from '@massa-bootstrap/test-support';
 import { SHORT_KEY_MAX } from '../src/storage/lmdb-state-table';
 import { openLmdbStorage, type LmdbStorage } from '../src/storage/lmdb-storage';
-import type { StoreMeta } from '../src/storage/history-storage';
+import { emptyStoreMeta, type StoreMeta } from '../src/storage/history-storage';
 import { decodeSlotKey, encodeSlotKey } from '../src/storage/slot-key';
 import { getStatus, ingest } from './support/client';
 import { startStore } from './support/fixture';
 import { Scenario, entriesHex, prng } from './support/scenario';
 
-const EMPTY_META: StoreMeta = {
-  threadCount: 4,
-  finalHistoryLength: 10,
-  newestSlot: undefined,
-  baseSlot: undefined,
-  pendingGenesis: undefined,
-  lanes: Buffer.alloc(DIGEST_LANES_BYTES),
-  entryCount: 0,
-  stateBytes: 0,
-  historyCount: 0,
-  historyBytes: 0,
-  commitSeq: 0,
-};
+const EMPTY_META: StoreMeta = emptyStoreMeta(4, 10);
 
 /** Every entry of scanStateAfter(after), copied out of the views it hands over. */
 function scanAll(storage: LmdbStorage, after: Buffer): { key: Buffer; value: Buffer }[] {

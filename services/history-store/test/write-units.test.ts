@@ -5,27 +5,15 @@
  * in the middle of a pipelined stream leaves exactly the slots before it.
  */
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { DIGEST_LANES_BYTES, nextSlot } from '@massa-bootstrap/core';
+import { nextSlot } from '@massa-bootstrap/core';
 import { makeTempDir, type TempDir } from '@massa-bootstrap/test-support';
 import { openLmdbStorage, type LmdbStorage } from '../src/storage/lmdb-storage';
-import type { StoreMeta } from '../src/storage/history-storage';
+import { emptyStoreMeta, type StoreMeta } from '../src/storage/history-storage';
 import { getStatus, ingest, readAllState } from './support/client';
 import { startStore } from './support/fixture';
 import { Scenario, digestOf, entriesHex, modelAfter } from './support/scenario';
 
-const META: StoreMeta = {
-  threadCount: 4,
-  finalHistoryLength: 10,
-  newestSlot: undefined,
-  baseSlot: undefined,
-  pendingGenesis: undefined,
-  lanes: Buffer.alloc(DIGEST_LANES_BYTES),
-  entryCount: 0,
-  stateBytes: 0,
-  historyCount: 0,
-  historyBytes: 0,
-  commitSeq: 0,
-};
+const META: StoreMeta = emptyStoreMeta(4, 10);
 
 const b = (text: string): Buffer => Buffer.from(text);
 

@@ -3,7 +3,7 @@
  * reads, RPC) is engine-agnostic; an engine provides snapshots for reading and atomic, durable,
  * ordered write units. The LMDB engine is in lmdb-storage.ts.
  */
-import type { Slot } from '@massa-bootstrap/core';
+import { DIGEST_LANES_BYTES, type Slot } from '@massa-bootstrap/core';
 
 /** Bookkeeping persisted atomically with every write unit. */
 export interface StoreMeta {
@@ -36,6 +36,23 @@ export interface StoreMeta {
   readonly historyBytes: number;
   /** Incremented by every write unit that changes anything; detects lost commits. */
   readonly commitSeq: number;
+}
+
+/** The metadata of a new, empty store: no slot, no entry, zero lanes. */
+export function emptyStoreMeta(threadCount: number, finalHistoryLength: number): StoreMeta {
+  return {
+    threadCount,
+    finalHistoryLength,
+    newestSlot: undefined,
+    baseSlot: undefined,
+    pendingGenesis: undefined,
+    lanes: Buffer.alloc(DIGEST_LANES_BYTES),
+    entryCount: 0,
+    stateBytes: 0,
+    historyCount: 0,
+    historyBytes: 0,
+    commitSeq: 0,
+  };
 }
 
 /** A state entry as read from storage. */

@@ -4,10 +4,14 @@
  * metadata) from a plain loop on the store's own storage engine: no gRPC, no validation, no
  * digest. Units are pipelined 64 deep, like IngestFinalSlots.
  */
-import { DIGEST_LANES_BYTES, type Slot } from '@massa-bootstrap/core';
+import type { Slot } from '@massa-bootstrap/core';
 import { SlotChanges } from '@massa-bootstrap/proto';
 import { openLmdbStorage } from '../../src/storage/lmdb-storage';
-import type { HistoryStorage, StoreMeta } from '../../src/storage/history-storage';
+import {
+  emptyStoreMeta,
+  type HistoryStorage,
+  type StoreMeta,
+} from '../../src/storage/history-storage';
 import { THREAD_COUNT, slotAt, type BenchSlot } from './bench-workload';
 
 const WINDOW = 64;
@@ -29,19 +33,7 @@ export class PlainLoop {
   ): Promise<PlainLoop> {
     const storage = await openLmdbStorage({
       path: dir,
-      initialMeta: {
-        threadCount: THREAD_COUNT,
-        finalHistoryLength: historyLength,
-        newestSlot: undefined,
-        baseSlot: undefined,
-        pendingGenesis: undefined,
-        lanes: Buffer.alloc(DIGEST_LANES_BYTES),
-        entryCount: 0,
-        stateBytes: 0,
-        historyCount: 0,
-        historyBytes: 0,
-        commitSeq: 0,
-      },
+      initialMeta: emptyStoreMeta(THREAD_COUNT, historyLength),
     });
     let entries = 0;
     for (const chunk of genesis) {

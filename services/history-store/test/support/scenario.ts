@@ -10,18 +10,10 @@ import {
   type Slot,
 } from '@massa-bootstrap/core';
 import type { KeyChange, SlotChanges, StateEntry } from '@massa-bootstrap/proto';
+import { seededRandom } from '@massa-bootstrap/test-support';
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (test-support's mulberry32): small, fast, deterministic. */
+export const prng = seededRandom;
 
 export interface ScenarioOptions {
   readonly seed?: number;
