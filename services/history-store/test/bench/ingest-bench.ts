@@ -2,14 +2,15 @@
  * Local measurement of ingest cost (not a test; the project's `npm run bench` is the reference):
  *   node --conditions=massa-src --import tsx services/history-store/test/bench/ingest-bench.ts \
  *     [slots=300] [changesPerSlot=1000,100] [valueBytes=100] [--entries=N] [--append=N] \
- *     [--no-plain] [--profile[=dir]] [--threads] [--keep]
+ *     [--profile[=dir]] [--threads] [--keep]
  * The store runs in a child process (store-entry.ts: startHistoryStore as main.ts runs it) on a
  * genesis of `entries` keys (default 100,000) with a history length of 600 that is filled
  * first, so that every measured slot also trims one. Every change overwrites an existing key
  * (71-byte keys). For each changes-per-slot figure it prints the store process's CPU ms per
  * slot (from /proc: all threads, and the JS main thread alone) and wall-clock slots/s, for
- * IngestFinalSlots, then AppendFinalSlot one call at a time (default 100 slots), then the plain
- * LMDB loop (same writes, no gRPC, no digest, in this process). On a shared machine CPU ms per
+ * IngestFinalSlots, then AppendFinalSlot one call at a time (default 100 slots). The plain-LMDB
+ * baseline is the bench's (`npm run bench -- --scenario ingest`, bench/lib/plain-lmdb-ingest.ts).
+ * On a shared machine CPU ms per
  * slot is the stable figure. `--profile` takes a V8 CPU profile of the store's main thread
  * during each IngestFinalSlots case and prints its top functions by self time.
  */
@@ -17,23 +18,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { THREAD_COUNT, genesisChunks, updateSlots, type BenchShape } from './bench-workload';
-import { PlainLoop } from './plain-loop';
+import { flag, positional } from './bench-args';
 import { profileTop } from './profile-top';
 import { appendRaw, ingestRaw, rawClient } from './raw-calls';
-import { processCpu, startStoreProcess, type CpuSplit } from './store-process';
+import { startStoreProcess, type CpuSplit } from './store-process';
 
 const HISTORY_LENGTH = 600;
 
-/** `--name=value` gives 'value', `--name` gives '', absent gives undefined. */
-function flag(name: string): string | undefined {
-  for (const arg of process.argv.slice(2)) {
-    if (arg === `--${name}`) return '';
-    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
-  }
-  return undefined;
-}
-
-const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const slots = Number(positional[0] ?? 300);
 const changeCounts = (positional[1] ?? '1000,100').split(',').map(Number);
 const shape: BenchShape = {
@@ -137,14 +128,6 @@ async function main(): Promise<void> {
   client.close();
   await store.stop();
 
-  if (flag('no-plain') === undefined) {
-    const plain = await PlainLoop.open(join(root, 'plain'), genesis, HISTORY_LENGTH);
-    const ownCpu = (): CpuSplit => processCpu(process.pid);
-    await plain.ingest(fill);
-    for (const c of cases)
-      await measure(`plain LMDB loop c${c.changes}`, slots, ownCpu, () => plain.ingest(c.batch));
-    await plain.close();
-  }
   for (const path of profiles) {
     console.log(`\n${path}: store main thread during the IngestFinalSlots run`);
     for (const row of profileTop(path, 25)) console.log(row);

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { Client, credentials } from '@grpc/grpc-js';
 import { ReadStatePartRequest } from '@massa-bootstrap/proto';
 import { THREAD_COUNT, genesisChunks } from './bench-workload';
+import { flag, positional } from './bench-args';
 import { profileTop } from './profile-top';
 import { ingestRaw, rawClient } from './raw-calls';
 import { startStoreProcess } from './store-process';
@@ -25,15 +26,6 @@ import { startStoreProcess } from './store-process';
 const READ = '/massa.bootstrap.v1.HistoryStore/ReadStatePart';
 const identity = (bytes: Buffer): Buffer => bytes;
 
-function flag(name: string): string | undefined {
-  for (const arg of process.argv.slice(2)) {
-    if (arg === `--${name}`) return '';
-    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
-  }
-  return undefined;
-}
-
-const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const entries = Number(positional[0] ?? 50_000);
 const valueSizes = (positional[1] ?? '1000,100').split(',').map(Number);
 const rounds = Number(positional[2] ?? 5);
