@@ -48,16 +48,19 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-test('the call ends with status OK, not CANCELLED, after the completing part', async () => {
-  const part = await completePart(makeEntries(25));
-  let serverSawCancel: boolean | undefined;
+/**
+ * Bootstraps from a fake gateway that writes one completing part of `entries` entries, then
+ * holds the call with `hold` before ending it. `serverSawCancel` settles when the handler ends.
+ */
+async function bootstrapAgainst(entries: number, hold: (signal: AbortSignal) => Promise<void>) {
+  const part = await completePart(makeEntries(entries));
+  let handlerEnded: (cancelled: boolean) => void = () => undefined;
+  const serverSawCancel = new Promise<boolean>((resolve) => (handlerEnded = resolve));
   gateway = await startFakeGateway({
     bootstrap: async (_request, context) => {
       await context.write(part);
-      // A gateway that takes a moment to end the call (releasing its session, say): the client
-      // used to cancel the call right after applying the part, well before this.
-      await sleep(300, context.signal);
-      serverSawCancel = context.signal.aborted;
+      await hold(context.signal);
+      handlerEnded(context.signal.aborted);
     },
   });
   const codes: status[] = [];
@@ -67,33 +70,24 @@ test('the call ends with status OK, not CANCELLED, after the completing part', a
     sink: new MemorySink(),
     channelOptions: { interceptors: [recordStatuses(codes)] },
   }).run();
-  expect(result.entries).toBe(25);
-  expect(codes).toEqual([status.OK]);
-  expect(serverSawCancel).toBe(false);
-  expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  return { result, codes, elapsedMs: Date.now() - started, serverSawCancel };
+}
+
+test('the call ends with status OK, not CANCELLED, after the completing part', async () => {
+  // A gateway that takes a moment to end the call (releasing its session, say): the client
+  // used to cancel the call right after applying the part, well before this.
+  const run = await bootstrapAgainst(25, (signal) => sleep(300, signal));
+  expect(run.result.entries).toBe(25);
+  expect(run.codes).toEqual([status.OK]);
+  expect(await run.serverSawCancel).toBe(false);
+  expect(run.elapsedMs).toBeGreaterThanOrEqual(250);
 });
 
 test('a gateway that never ends the call delays the result by a bounded wait only', async () => {
-  const part = await completePart(makeEntries(5));
-  let serverSawCancel = false;
-  gateway = await startFakeGateway({
-    bootstrap: async (_request, context) => {
-      await context.write(part);
-      await sleep(60_000, context.signal);
-      serverSawCancel = context.signal.aborted;
-    },
-  });
-  const codes: status[] = [];
-  const started = Date.now();
-  const result = await new Bootstrapper({
-    targets: [gateway.address],
-    sink: new MemorySink(),
-    channelOptions: { interceptors: [recordStatuses(codes)] },
-  }).run();
-  expect(result.entries).toBe(5);
-  expect(Date.now() - started).toBeLessThan(10_000);
-  expect(codes).toEqual([status.CANCELLED]);
-  // The server learns of the cancellation shortly after.
-  for (let i = 0; i < 50 && !serverSawCancel; i++) await new Promise((r) => setTimeout(r, 20));
-  expect(serverSawCancel).toBe(true);
+  const run = await bootstrapAgainst(5, (signal) => sleep(60_000, signal));
+  expect(run.result.entries).toBe(5);
+  expect(run.elapsedMs).toBeLessThan(10_000);
+  expect(run.codes).toEqual([status.CANCELLED]);
+  // The server's handler ends when it learns of the cancellation (its sleep aborts).
+  expect(await run.serverSawCancel).toBe(true);
 });
